@@ -1,0 +1,45 @@
+"""`Fact`: one provider event as the ledger knows it, the shared input of projections and rules.
+
+A fact is the validated wire event plus what the ledger added when it stored it: the two
+clocks (`occurred_at` from the provider, `recorded_at` from the ledger), the ledger position,
+and where the event came from. Rules and projections read facts, never wire messages or
+stored records, so they do not depend on how the store encodes things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.wire import DATA_MODELS
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    provider_id: str
+    measure_id: str | None  # None on authorization.* events
+    client_id: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    data: Any  # the pydantic model of DATA_MODELS[type]
+    actor_role: str | None = None
+    actor_id: str | None = None
+    source: str = ""
+    position: int | None = None  # the ledger's global order; None before it is stored
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The idempotency key `(provider_id, event_id)`."""
+        return (self.provider_id, self.event_id)
+
+    @property
+    def authorization_id(self) -> str | None:
+        return getattr(self.data, "authorization_id", None)
+
+
+def data_from_json(type_name: str, data: dict[str, Any]) -> Any:
+    """Re-read stored `data` (JSON form) into its typed model."""
+    return DATA_MODELS[type_name].model_validate(data, strict=False)

@@ -1,0 +1,44 @@
+"""Identifiers: the id alphabet, the BSN guard and the ledger's deterministic aggregate ids.
+
+Deterministic ids (uuid5) let any process find a measure's stream from the provider's own
+ids without a lookup table, and make redelivery land on the same stream.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID, uuid5
+
+ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+
+#: Namespace of every aggregate id the ledger derives; fixed forever (changing it would
+#: orphan every stored stream).
+LEDGER_NAMESPACE = UUID("5b0f6f0e-6a43-4c1e-9d1f-2f7a0c4d9e11")
+
+_NINE_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+
+
+def passes_elfproef(digits: str) -> bool:
+    """The BSN check: weights 9..2 on the first eight digits, -1 on the last, sum % 11 == 0."""
+    if len(digits) != 9 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    total -= int(digits[8])
+    return total % 11 == 0
+
+
+def looks_like_bsn(value: str) -> bool:
+    """True when the value is, or contains as a separate run, nine digits passing the elfproef.
+
+    The contract rejects a `client_id` that is a BSN; an embedded run ("client-123456782")
+    is treated the same, because the ledger must never hold a citizen service number.
+    """
+    return any(passes_elfproef(m.group()) for m in _NINE_DIGIT_RUN.finditer(value))
+
+
+def measure_stream_id(provider_id: str, measure_id: str) -> UUID:
+    return uuid5(LEDGER_NAMESPACE, f"measure\x1f{provider_id}\x1f{measure_id}")
+
+
+def authorization_stream_id(provider_id: str, authorization_id: str) -> UUID:
+    return uuid5(LEDGER_NAMESPACE, f"authorization\x1f{provider_id}\x1f{authorization_id}")
