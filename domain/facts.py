@@ -43,3 +43,22 @@ class Fact:
 def data_from_json(type_name: str, data: dict[str, Any]) -> Any:
     """Re-read stored `data` (JSON form) into its typed model."""
     return DATA_MODELS[type_name].model_validate(data, strict=False)
+
+
+def fact_from_stored(event: Any, position: int | None = None) -> Fact:
+    """A fact from a stored `Stream.Recorded` event (the ledger's own record of it)."""
+    type_name = event.type_name
+    return Fact(
+        provider_id=event.provider_id,
+        measure_id=None if type_name.startswith("authorization.") else event.ref,
+        client_id=event.client_id,
+        event_id=event.event_id,
+        type=type_name,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        data=data_from_json(type_name, event.data),
+        actor_role=event.actor_role,
+        actor_id=event.actor_id,
+        source=event.source,
+        position=position,
+    )

@@ -7,6 +7,7 @@ ids without a lookup table, and make redelivery land on the same stream.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
@@ -36,9 +37,11 @@ def looks_like_bsn(value: str) -> bool:
     return any(passes_elfproef(m.group()) for m in _NINE_DIGIT_RUN.finditer(value))
 
 
+@lru_cache(maxsize=65536)
 def measure_stream_id(provider_id: str, measure_id: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"measure\x1f{provider_id}\x1f{measure_id}")
 
 
+@lru_cache(maxsize=65536)
 def authorization_stream_id(provider_id: str, authorization_id: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"authorization\x1f{provider_id}\x1f{authorization_id}")

@@ -252,32 +252,32 @@ class _MeasureEnvelope(_Envelope):
 
 class MeasureProposed(_MeasureEnvelope):
     __doc__ = ProposedData.__doc__
-    type: Literal["measure.proposed"]
-    data: ProposedData
+    type: Literal["measure.proposed"] = Field(description="The event type.")
+    data: ProposedData = Field(description="The facts of this event type.")
 
 
 class StepCompleted(_MeasureEnvelope):
     __doc__ = StepCompletedData.__doc__
-    type: Literal["stappenplan.step_completed"]
-    data: StepCompletedData
+    type: Literal["stappenplan.step_completed"] = Field(description="The event type.")
+    data: StepCompletedData = Field(description="The facts of this event type.")
 
 
 class ReviewRequested(_MeasureEnvelope):
     __doc__ = ReviewRequestedData.__doc__
-    type: Literal["review.requested"]
-    data: ReviewRequestedData
+    type: Literal["review.requested"] = Field(description="The event type.")
+    data: ReviewRequestedData = Field(description="The facts of this event type.")
 
 
 class ReviewDecided(_MeasureEnvelope):
     __doc__ = ReviewDecidedData.__doc__
-    type: Literal["review.decided"]
-    data: ReviewDecidedData
+    type: Literal["review.decided"] = Field(description="The event type.")
+    data: ReviewDecidedData = Field(description="The facts of this event type.")
 
 
 class MeasureApplied(_MeasureEnvelope):
     __doc__ = AppliedData.__doc__
-    type: Literal["measure.applied"]
-    data: AppliedData
+    type: Literal["measure.applied"] = Field(description="The event type.")
+    data: AppliedData = Field(description="The facts of this event type.")
 
     @model_validator(mode="after")
     def _episode_is_forward(self) -> MeasureApplied:
@@ -288,44 +288,44 @@ class MeasureApplied(_MeasureEnvelope):
 
 class MeasureEvaluated(_MeasureEnvelope):
     __doc__ = EvaluatedData.__doc__
-    type: Literal["measure.evaluated"]
-    data: EvaluatedData
+    type: Literal["measure.evaluated"] = Field(description="The event type.")
+    data: EvaluatedData = Field(description="The facts of this event type.")
 
 
 class MeasureExtended(_MeasureEnvelope):
     __doc__ = ExtendedData.__doc__
-    type: Literal["measure.extended"]
-    data: ExtendedData
+    type: Literal["measure.extended"] = Field(description="The event type.")
+    data: ExtendedData = Field(description="The facts of this event type.")
 
 
 class AfbouwStarted(_MeasureEnvelope):
     __doc__ = AfbouwStartedData.__doc__
-    type: Literal["afbouw.started"]
-    data: AfbouwStartedData
+    type: Literal["afbouw.started"] = Field(description="The event type.")
+    data: AfbouwStartedData = Field(description="The facts of this event type.")
 
 
 class MeasureEnded(_MeasureEnvelope):
     __doc__ = EndedData.__doc__
-    type: Literal["measure.ended"]
-    data: EndedData
+    type: Literal["measure.ended"] = Field(description="The event type.")
+    data: EndedData = Field(description="The facts of this event type.")
 
 
 class EventRetracted(_MeasureEnvelope):
     __doc__ = RetractedData.__doc__
-    type: Literal["event.retracted"]
-    data: RetractedData
+    type: Literal["event.retracted"] = Field(description="The event type.")
+    data: RetractedData = Field(description="The facts of this event type.")
 
 
 class AuthorizationRegistered(_Envelope):
     __doc__ = AuthorizationRegisteredData.__doc__
-    type: Literal["authorization.registered"]
-    data: AuthorizationRegisteredData
+    type: Literal["authorization.registered"] = Field(description="The event type.")
+    data: AuthorizationRegisteredData = Field(description="The facts of this event type.")
 
 
 class AuthorizationEnded(_Envelope):
     __doc__ = AuthorizationEndedData.__doc__
-    type: Literal["authorization.ended"]
-    data: AuthorizationEndedData
+    type: Literal["authorization.ended"] = Field(description="The event type.")
+    data: AuthorizationEndedData = Field(description="The facts of this event type.")
 
 
 ProviderEvent = Annotated[

@@ -1,0 +1,145 @@
+"""The command handlers: parse nothing, open the ledger, do one thing, print it."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from consumers import jsonl
+from ledger.output import emit_json, emit_table
+from ledger.progress import progress_bar
+from ledger.service import Ledger
+from projections import queries
+
+DEMO_STORE = "measure-ledger-demo.db"
+
+
+class InputError(Exception):
+    """A file that cannot be read, a store that is not what the command needs."""
+
+
+@contextlib.contextmanager
+def open_ledger(store: str) -> Iterator[Ledger]:
+    ledger = Ledger(store)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@contextlib.contextmanager
+def _input(path: str) -> Iterator[tuple[BinaryIO, str, int | None]]:
+    if path == "-":
+        yield sys.stdin.buffer, "stdin", None
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}") from None
+    with handle:
+        yield handle, Path(path).name, os.fstat(handle.fileno()).st_size
+
+
+def ingest(args: argparse.Namespace) -> int:
+    with (
+        _input(args.file) as (stream, name, size),
+        open_ledger(args.store) as ledger,
+        progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
+    ):
+        counts = jsonl.load(ledger, stream, name, progress=advance)
+    if args.format == "json":
+        emit_json(counts.as_dict())
+    else:
+        print(
+            f"accepted {counts.accepted}  duplicates {counts.duplicates}  "
+            f"rejected {counts.rejected}"
+        )
+        if counts.rejected:
+            print("see `measure-ledger rejects` for the reasons", file=sys.stderr)
+    return 0
+
+
+def rejects(args: argparse.Namespace) -> int:
+    with open_ledger(args.store) as ledger:
+        letters = ledger.dead_letters.list(args.limit)
+    rows = [
+        {
+            "id": d.id,
+            "received_at": d.received_at,
+            "source": d.source,
+            "reason": d.reason,
+            "raw": d.raw_text,
+        }
+        for d in letters
+    ]
+    if args.format == "json":
+        emit_json(rows)
+    else:
+        emit_table(rows, ("source", "reason", "raw"))
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    with open_ledger(args.store) as ledger:
+        rows = queries.status(ledger.sql, args.provider)
+    if args.format == "json":
+        emit_json(rows)
+    else:
+        emit_table(
+            rows,
+            (
+                "provider_id",
+                "measure_id",
+                "framework",
+                "category",
+                "phase",
+                "last_occurred_at",
+                "next_deadline",
+                "next_deadline_rule",
+            ),
+        )
+    return 0
+
+
+def timeline(args: argparse.Namespace) -> int:
+    with open_ledger(args.store) as ledger:
+        entries = queries.timeline(ledger.sql, args.provider, args.measure)
+    if not entries:
+        raise InputError(f"no events for measure {args.measure!r} of provider {args.provider!r}")
+    if args.format == "json":
+        emit_json(entries)
+    else:
+        for entry in entries:
+            entry["retracted"] = (
+                f"RETRACTED by {entry['retracted_by']}: {entry['retraction_reason']}"
+                if entry["retracted_by"]
+                else ""
+            )
+        emit_table(
+            entries,
+            ("occurred_at", "type", "event_id", "actor_role", "recorded_at", "retracted", "data"),
+        )
+    return 0
+
+
+def rebuild(args: argparse.Namespace) -> int:
+    with open_ledger(args.store) as ledger:
+        total = ledger.app.recorder.max_notification_id() or 0
+        with progress_bar(total, "rebuild", unit="ev") as advance:
+            applied = ledger.rebuild(advance)
+    if args.format == "json":
+        emit_json({"rebuilt_events": applied})
+    else:
+        print(f"rebuilt the views from {applied} stored events")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from ledger.demo import run_demo
+
+    return run_demo(args)

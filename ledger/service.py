@@ -1,0 +1,111 @@
+"""The ledger as one object: the event store, the dead-letter store and the views, wired.
+
+Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw messages to `submit`,
+so validation, idempotency and dead-lettering behave the same whatever the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from consumers.dead_letters import DeadLetter, DeadLetterStore
+from domain.application import Incoming, LedgerApplication
+from domain.parsing import Malformed, parse_event
+from ledger.storage import StoreUrl
+from projections.recorders import MeasureViewsPostgres, MeasureViewsSQLite
+from projections.runner import PullProjector
+from projections.sql import SQLITE, SqlRunner
+
+log = structlog.get_logger("measure_ledger.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    raw: bytes
+    source: str  # "file.jsonl:12", "measure-events/3@1042"
+
+
+@dataclass
+class IngestCounts:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def __iadd__(self, other: IngestCounts) -> IngestCounts:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.duplicates + self.rejected
+
+    def as_dict(self) -> dict[str, int]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+class Ledger:
+    def __init__(self, store_url: str) -> None:
+        self.store = StoreUrl(store_url)
+        self.app = LedgerApplication(env=self.store.environment())
+        datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
+        self.sql = SqlRunner(datastore, self.store.dialect)
+        self.dead_letters = DeadLetterStore(self.sql)
+        self.dead_letters.create_table()
+        view_class = MeasureViewsSQLite if self.store.dialect is SQLITE else MeasureViewsPostgres
+        self.views = self.app.factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+        self.projector = PullProjector(self.app, self.views)
+
+    def submit(
+        self, messages: Sequence[RawMessage], *, project: bool = True
+    ) -> tuple[IngestCounts, list[DeadLetter]]:
+        """Store a batch: malformed messages and reused ids go to the dead-letter store."""
+        counts = IngestCounts()
+        letters: list[DeadLetter] = []
+        good: list[Incoming] = []
+        for message in messages:
+            parsed = parse_event(message.raw)
+            if isinstance(parsed, Malformed):
+                letters.append(_letter(message, parsed.reason))
+            else:
+                good.append(Incoming(parsed, message.source, message.raw))
+        self.dead_letters.add(letters)
+        outcome = self.app.append(good)
+        conflicts = [
+            DeadLetter(
+                source=c.incoming.source,
+                reason=c.reason,
+                raw=c.incoming.raw,
+                provider_id=c.incoming.event.provider_id,
+                event_id=c.incoming.event.event_id,
+            )
+            for c in outcome.conflicts
+        ]
+        self.dead_letters.add(conflicts)
+        letters += conflicts
+        counts.accepted, counts.duplicates, counts.rejected = (
+            outcome.accepted,
+            outcome.duplicates,
+            len(letters),
+        )
+        if project:
+            self.projector.catch_up()
+        log.info("batch stored", messages=len(messages), **counts.as_dict())
+        return counts, letters
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        return self.projector.catch_up(progress)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        return self.projector.rebuild(progress)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def _letter(message: RawMessage, reason: str) -> DeadLetter:
+    return DeadLetter(source=message.source, reason=reason, raw=message.raw)

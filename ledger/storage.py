@@ -1,0 +1,179 @@
+"""The store: eventsourcing's SQLite and PostgreSQL recorders, plus the ledger's own tables.
+
+The ledger adds one table to the library's: `ledger_event_keys`, the idempotency index on
+`(provider_id, event_id)`. Its rows are written in the same transaction as the stored
+events (the library passes `save(..., event_keys=...)` through to `_insert_events`), so a
+crash can never leave an event without its key or a key without its event, and a second
+writer racing on the same key loses with an IntegrityError instead of storing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from domain.application import EventKey
+from projections.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
+
+KEYS_DDL = (
+    "CREATE TABLE IF NOT EXISTS ledger_event_keys ("
+    "provider_id TEXT NOT NULL, event_id TEXT NOT NULL, content_hash TEXT NOT NULL, "
+    "stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
+    "PRIMARY KEY (provider_id, event_id))"
+)
+_INSERT_KEY = "INSERT INTO ledger_event_keys VALUES (?, ?, ?, ?, ?)"
+_CHUNK = 500
+
+
+class KeyIndex:
+    """Reads of the idempotency index, shared by both recorders."""
+
+    runner: SqlRunner
+    events_table_name: str
+
+    def known_hashes(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The stored content hash of each key that is already in the ledger."""
+        by_provider: dict[str, list[str]] = {}
+        for provider_id, event_id in keys:
+            by_provider.setdefault(provider_id, []).append(event_id)
+        found: dict[tuple[str, str], str] = {}
+        with self.runner.transaction(commit=False) as c:
+            for provider_id, event_ids in by_provider.items():
+                for i in range(0, len(event_ids), _CHUNK):
+                    chunk = event_ids[i : i + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(
+                        "SELECT event_id, content_hash FROM ledger_event_keys "
+                        f"WHERE provider_id = ? AND event_id IN ({marks})",
+                        [provider_id, *chunk],
+                    )
+                    for row in c.fetchall():
+                        found[(provider_id, row["event_id"])] = row["content_hash"]
+        return found
+
+    def existing_streams(self, stream_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these stream ids already have stored events: one query, not one per id."""
+        wanted = list(stream_ids)
+        found: set[UUID] = set()
+        with self.runner.transaction(commit=False) as c:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({marks})",
+                    [self.stream_param(u) for u in chunk],
+                )
+                found.update(_as_uuid(row["originator_id"]) for row in c.fetchall())
+        return found
+
+    def stream_param(self, stream_id: UUID) -> Any:
+        return stream_id
+
+    def stream_of_event(self, provider_id: str, event_id: str) -> tuple[str, int] | None:
+        with self.runner.transaction(commit=False) as c:
+            row = c.execute(
+                "SELECT stream_id, version FROM ledger_event_keys "
+                "WHERE provider_id = ? AND event_id = ?",
+                [provider_id, event_id],
+            ).fetchone()
+        return (row["stream_id"], row["version"]) if row else None
+
+
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _key_rows(keys: Sequence[EventKey]) -> list[tuple[Any, ...]]:
+    return [(k.provider_id, k.event_id, k.content_hash, k.stream_id, k.version) for k in keys]
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder, KeyIndex):
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.runner = SqlRunner(datastore, SQLITE)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), KEYS_DDL]
+
+    def stream_param(self, stream_id: UUID) -> Any:
+        return stream_id.hex
+
+    def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        SqlCursor(c, SQLITE).executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+        return ids
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        from psycopg.sql import SQL
+
+        self.sql_create_statements.append(SQL(KEYS_DDL))  # type: ignore[arg-type]
+        self.runner = SqlRunner(datastore, POSTGRES)
+
+    def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        SqlCursor(curs, POSTGRES).executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+
+
+class StoreUrlError(ValueError):
+    """The store URL names no store the ledger can use."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreUrl:
+    """`sqlite:///path/ledger.db` or `postgresql://user[:password]@host[:port]/db`."""
+
+    url: str
+
+    @property
+    def dialect(self) -> Dialect:
+        return SQLITE if self.url.startswith("sqlite:") else POSTGRES
+
+    def environment(self) -> dict[str, str]:
+        """The eventsourcing environment that selects and configures the store."""
+        parts = urlsplit(self.url)
+        if parts.scheme == "sqlite":
+            path = unquote(self.url.removeprefix("sqlite://"))
+            path = path[1:] if path.startswith("/") and not path.startswith("//") else path
+            if not path or path == ":memory:":
+                raise StoreUrlError(f"store URL {self.url!r}: a SQLite file path is required")
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "ledger.storage:LedgerSQLiteRecorder",
+            }
+        if parts.scheme in ("postgresql", "postgres"):
+            if not parts.hostname or not parts.path.strip("/"):
+                raise StoreUrlError(f"store URL {self.url!r}: expected postgresql://user@host/db")
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+                "POSTGRES_HOST": parts.hostname,
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": "30",
+                "POSTGRES_POOL_SIZE": "4",
+                "APPLICATION_RECORDER_TOPIC": "ledger.storage:LedgerPostgresRecorder",
+            }
+        raise StoreUrlError(
+            f"store URL {self.url!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
+        )
+
+    def redacted(self) -> str:
+        """The URL without its password, for logs and messages."""
+        parts = urlsplit(self.url)
+        if parts.password:
+            return self.url.replace(f":{parts.password}@", ":***@")
+        return self.url

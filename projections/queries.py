@@ -1,0 +1,90 @@
+"""Reads of the measure views: what the CLI, the API and the web page show."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from projections.sql import SqlRunner
+
+STATUS_COLUMNS = (
+    "provider_id",
+    "measure_id",
+    "client_id",
+    "phase",
+    "framework",
+    "category",
+    "setting",
+    "emergency",
+    "proposed_at",
+    "planned_start",
+    "planned_end",
+    "first_applied_at",
+    "last_applied_at",
+    "ended_at",
+    "end_reason",
+    "last_occurred_at",
+    "facts",
+    "next_deadline",
+    "next_deadline_rule",
+)
+
+
+def status(sql: SqlRunner, provider_id: str | None = None) -> list[dict[str, Any]]:
+    query = f"SELECT {', '.join(STATUS_COLUMNS)} FROM view_status"
+    params: list[str] = []
+    if provider_id is not None:
+        query += " WHERE provider_id = ?"
+        params.append(provider_id)
+    query += " ORDER BY provider_id, measure_id"
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(query, params).fetchall()
+    result = [{name: row[name] for name in STATUS_COLUMNS} for row in rows]
+    for item in result:
+        item["emergency"] = bool(item["emergency"])
+    return result
+
+
+def phase_counts(sql: SqlRunner) -> list[dict[str, Any]]:
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(
+            "SELECT framework, phase, COUNT(*) AS measures FROM view_status "
+            "GROUP BY framework, phase ORDER BY framework, phase"
+        ).fetchall()
+    return [dict(framework=r["framework"], phase=r["phase"], measures=r["measures"]) for r in rows]
+
+
+def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str, Any]]:
+    """Every event of one measure in care order, each with its retraction if it has one."""
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(
+            "SELECT t.position, t.event_id, t.type, t.occurred_at, t.recorded_at, "
+            "t.actor_role, t.actor_id, t.source, t.data, r.retraction_event_id, "
+            "r.occurred_at AS retracted_at, r.reason AS retraction_reason "
+            "FROM view_timeline t LEFT JOIN view_retractions r "
+            "ON r.provider_id = t.provider_id AND r.target_event_id = t.event_id "
+            "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
+            "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.retraction_event_id",
+            [provider_id, measure_id],
+        ).fetchall()
+    entries: list[dict[str, Any]] = []
+    for r in rows:
+        if entries and entries[-1]["position"] == r["position"]:
+            continue  # retracted twice: the first retraction is the one shown
+        entries.append(
+            {
+                "position": r["position"],
+                "event_id": r["event_id"],
+                "type": r["type"],
+                "occurred_at": r["occurred_at"],
+                "recorded_at": r["recorded_at"],
+                "actor_role": r["actor_role"],
+                "actor_id": r["actor_id"],
+                "source": r["source"],
+                "data": json.loads(r["data"]),
+                "retracted_by": r["retraction_event_id"],
+                "retracted_at": r["retracted_at"],
+                "retraction_reason": r["retraction_reason"],
+            }
+        )
+    return entries

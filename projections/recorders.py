@@ -1,0 +1,71 @@
+"""The measure views as tracking recorders of the eventsourcing library, on either store.
+
+A view recorder writes the view rows and the tracking position in one transaction (STYLE
+point 7). The two classes differ only in their library base and SQL dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
+from projections.sql import POSTGRES, SQLITE, Dialect, SqlRunner
+
+
+class ViewRecorderMixin:
+    dialect: Dialect
+    runner: SqlRunner
+    views: MeasureViews
+    tracking_table: str
+
+    def apply_batch(self, events: Sequence[tuple[Any, int]], tracking: Tracking) -> None:
+        try:
+            with self.runner.transaction(commit=True) as c:
+                self.views.apply(c, events)
+                self._insert_tracking(c.raw, tracking)  # type: ignore[attr-defined]
+        except BaseException:
+            self.views.forget()
+            raise
+        self.views.trusted_position = tracking.notification_id
+
+    def position(self) -> int:
+        return self.max_tracking_id(NAME) or 0  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        """Empty the views and their position, so they can be rebuilt from zero."""
+        with self.runner.transaction(commit=True) as c:
+            for table in VIEW_TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", [NAME])
+        self.views.forget()
+
+
+class MeasureViewsSQLite(ViewRecorderMixin, SQLiteTrackingRecorder):
+    dialect = SQLITE
+    tracking_table = "tracking"
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.runner = SqlRunner(datastore, SQLITE)
+        self.views = MeasureViews()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *ddl(SQLITE)]
+
+
+class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
+    dialect = POSTGRES
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        from psycopg.sql import SQL
+
+        self.tracking_table = self.tracking_table_name
+        self.sql_create_statements.extend(SQL(s) for s in ddl(POSTGRES))  # type: ignore[misc]
+        self.runner = SqlRunner(datastore, POSTGRES)
+        self.views = MeasureViews()
