@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ledger import commands
+from ledger import alerts_cli, commands, kafka_cli, tamper_cli
 from ledger.logging import configure
 from ledger.settings import Settings
 from ledger.storage import StoreUrlError
@@ -69,6 +69,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--measures", type=int, default=300, help="number of measures (default 300)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.set_defaults(handler=commands.demo)
+
+    for extension in (alerts_cli, tamper_cli, kafka_cli):
+        extension.register(command)
     return parser
 
 
