@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.measure import Stream, content_hash, open_stream, stream_of
 from domain.wire import ProviderEvent
@@ -57,6 +57,7 @@ class BatchOutcome:
     accepted: int = 0
     duplicates: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    recordings: list[Recording[UUID]] = field(default_factory=list)
 
 
 class EventKeyIndex(Protocol):
@@ -112,8 +113,8 @@ class LedgerApplication(Application[UUID]):
             stored[key] = digest
             keys.append(_event_key(item.event, digest, stream))
             outcome.accepted += 1
-        if streams:
-            self.save(*streams.values(), event_keys=keys)
+        if keys:
+            outcome.recordings = self.save(*streams.values(), event_keys=keys)
         return outcome
 
     def _load_streams(self, events: Iterable[ProviderEvent]) -> dict[UUID, Stream]:

@@ -52,44 +52,49 @@ def step(
     state: MeasureState, type_name: str, occurred_at: datetime, data: dict[str, Any]
 ) -> MeasureState:
     """One fact's effect on the state. `data` is the stored (JSON-form) data object."""
-    state = replace(
-        state,
-        facts=state.facts + 1,
-        last_occurred_at=max(filter(None, (state.last_occurred_at, occurred_at))),
-    )
+    last = state.last_occurred_at
+    changes: dict[str, Any] = {
+        "facts": state.facts + 1,
+        "last_occurred_at": occurred_at if last is None or occurred_at > last else last,
+    }
+    changes.update(_effect(state, type_name, occurred_at, data))
+    return replace(state, **changes)
+
+
+def _effect(
+    state: MeasureState, type_name: str, occurred_at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
     phase = state.phase
     if type_name == "measure.proposed":
-        return replace(
-            state,
-            phase="proposed" if phase == "recorded" else phase,
-            framework=data["framework"],
-            category=data["category"],
-            setting=data["setting"],
-            emergency=bool(data.get("emergency", False)),
-            proposed_at=occurred_at,
-            planned_start=data["planned_start"],
-            planned_end=data.get("planned_end", state.planned_end),
-        )
+        return {
+            "phase": "proposed" if phase == "recorded" else phase,
+            "framework": data["framework"],
+            "category": data["category"],
+            "setting": data["setting"],
+            "emergency": bool(data.get("emergency", False)),
+            "proposed_at": occurred_at,
+            "planned_start": data["planned_start"],
+            "planned_end": data.get("planned_end", state.planned_end),
+        }
     if type_name == "review.requested" and phase in _BEFORE_APPLICATION:
-        return replace(state, phase="under_review")
+        return {"phase": "under_review"}
     if type_name == "review.decided" and phase in _BEFORE_APPLICATION:
-        return replace(state, phase="approved" if data["decision"] == "approved" else "rejected")
+        return {"phase": "approved" if data["decision"] == "approved" else "rejected"}
     if type_name == "measure.applied":
-        return replace(
-            state,
-            phase=phase if phase in ("in_afbouw", "ended") else "active",
-            first_applied_at=state.first_applied_at or occurred_at,
-            last_applied_at=occurred_at,
-        )
+        return {
+            "phase": phase if phase in ("in_afbouw", "ended") else "active",
+            "first_applied_at": state.first_applied_at or occurred_at,
+            "last_applied_at": occurred_at,
+        }
     if type_name == "measure.evaluated" and data["outcome"] == "afbouw" and phase != "ended":
-        return replace(state, phase="in_afbouw")
+        return {"phase": "in_afbouw"}
     if type_name == "afbouw.started" and phase != "ended":
-        return replace(state, phase="in_afbouw")
+        return {"phase": "in_afbouw"}
     if type_name == "measure.extended":
-        return replace(state, planned_end=data["planned_end"])
+        return {"planned_end": data["planned_end"]}
     if type_name == "measure.ended":
-        return replace(state, phase="ended", ended_at=occurred_at, end_reason=data["reason"])
-    return state
+        return {"phase": "ended", "ended_at": occurred_at, "end_reason": data["reason"]}
+    return {}
 
 
 #: Procedure order of the types: breaks ties on `occurred_at` without looking at arrival.

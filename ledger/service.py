@@ -93,7 +93,7 @@ class Ledger:
             len(letters),
         )
         if project:
-            self.projector.catch_up()
+            self.projector.catch_up(recent=outcome.recordings)
         log.info("batch stored", messages=len(messages), **counts.as_dict())
         return counts, letters
 

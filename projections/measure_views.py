@@ -100,10 +100,18 @@ class MeasureViews:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], _Cached] = {}
         self.trusted_position: int | None = None
+        self._complete = False  # the cache holds every measure the views hold
 
     def forget(self) -> None:
         self._cache.clear()
         self.trusted_position = None
+        self._complete = False
+
+    def start_empty(self) -> None:
+        """The views are empty: a measure missing from the cache is new, not evicted."""
+        self._cache.clear()
+        self.trusted_position = 0
+        self._complete = True
 
     def apply(self, c: SqlCursor, events: Sequence[tuple[Any, int]]) -> None:
         """Apply `(stored event, position)` pairs; the caller commits them with the tracking."""
@@ -165,6 +173,8 @@ class MeasureViews:
     ) -> tuple[Any, ...]:
         cached = self._cache.get(key)
         ordered = sorted(new, key=lambda pair: _care_key(pair[0]))
+        if cached is None and self._complete and not refold:
+            cached = _Cached(MeasureState(), "", _MIN_KEY)
         if cached is None or refold or _care_key(ordered[0][0]) < cached.last_key:
             cached = self._refold(c, key)
         else:
@@ -174,6 +184,7 @@ class MeasureViews:
             cached.client_id = ordered[-1][0].client_id
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
+            self._complete = False
         self._cache[key] = cached
         return _status_values(key, cached)
 

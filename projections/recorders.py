@@ -34,7 +34,10 @@ class ViewRecorderMixin:
         self.views.trusted_position = tracking.notification_id
 
     def position(self) -> int:
-        return self.max_tracking_id(NAME) or 0  # type: ignore[attr-defined]
+        position = self.max_tracking_id(NAME) or 0  # type: ignore[attr-defined]
+        if position == 0 and self.views.trusted_position is None:
+            self.views.start_empty()
+        return position
 
     def reset(self) -> None:
         """Empty the views and their position, so they can be rebuilt from zero."""
@@ -43,6 +46,7 @@ class ViewRecorderMixin:
                 c.execute(f"DELETE FROM {table}")
             c.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", [NAME])
         self.views.forget()
+        self.views.start_empty()
 
 
 class MeasureViewsSQLite(ViewRecorderMixin, SQLiteTrackingRecorder):
