@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from consumers import jsonl  # noqa: E402
-from ledger.logging import configure  # noqa: E402
-from ledger.service import Ledger  # noqa: E402
-from ledger.synthetic import encode, generate_events  # noqa: E402
+from consumers import jsonl
+from ledger.logging import configure
+from ledger.service import Ledger
+from ledger.synthetic import encode, generate_events
 
 BATCH = 2000
 
@@ -100,8 +100,10 @@ def main() -> int:
     else:
         print(f"events                 {n}")
         print(f"plain SQLite loop      {result['plain_sqlite_events_per_s']:>8} events/s")
-        print(f"ledger ingest          {result['ledger_events_per_s']:>8} events/s "
-              f"(views current; {counts})")
+        print(
+            f"ledger ingest          {result['ledger_events_per_s']:>8} events/s "
+            f"(views current; {counts})"
+        )
         print(f"ratio ledger/plain     {result['ratio']:>8} (target >= 0.35; target 20,000 ev/s)")
         print(f"peak RSS               {result['peak_rss_mib']:>8} MiB")
     return 0

@@ -1,12 +1,60 @@
-"""Commands of this part of the ledger; `register` adds them to the command line."""
+"""`measure-ledger alerts`: alerts as of a moment, from the alert index."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from ledger.output import emit_json, emit_table
+from projections import queries
 
 Command = Callable[..., argparse.ArgumentParser]
 
 
 def register(command: Command) -> None:
-    """Add this module's subcommands via `command(name, help_text)`."""
+    p = command("alerts", "Alerts as of T (default now): open ones, or all with --all.")
+    p.add_argument(
+        "--as-of",
+        type=moment,
+        default=None,
+        metavar="T",
+        help="RFC 3339 date-time with offset, or a date (its start, UTC); default now",
+    )
+    p.add_argument("--all", action="store_true", help="include resolved alerts (history)")
+    p.add_argument("--provider", default=None, help="only this provider_id")
+    p.add_argument("--rule", default=None, help="only this rule id, e.g. REVIEW-OVERDUE")
+    p.set_defaults(handler=alerts)
+
+
+def moment(text: str) -> datetime:
+    """Parse `--as-of`: a naive time would be ambiguous by an hour or two, so it is refused."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or date-time: {text!r}") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset; add one, e.g. +01:00 or Z")
+    return parsed
+
+
+def alerts(args: argparse.Namespace) -> int:
+    from ledger.commands import open_ledger
+
+    as_of = args.as_of or datetime.now(UTC)
+    with open_ledger(args.store) as ledger:
+        ledger.refresh_alerts()
+        found = queries.alerts(
+            ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule
+        )
+    if args.format == "json":
+        emit_json([a.model_dump(mode="json", by_alias=True) for a in found])
+        return 0
+    rows = [a.model_dump(mode="json", by_alias=True) for a in found]
+    emit_table(
+        rows,
+        ("severity", "rule", "status", "provider_id", "measure_id", "since", "message"),
+    )
+    return 0

@@ -52,6 +52,7 @@ def ingest(args: argparse.Namespace) -> int:
         progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
     ):
         counts = jsonl.load(ledger, stream, name, progress=advance)
+        ledger.refresh_alerts()
     if args.format == "json":
         emit_json(counts.as_dict())
     else:
@@ -86,6 +87,7 @@ def rejects(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     with open_ledger(args.store) as ledger:
+        ledger.refresh_alerts()
         rows = queries.status(ledger.sql, args.provider)
     if args.format == "json":
         emit_json(rows)

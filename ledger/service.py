@@ -14,8 +14,16 @@ import structlog
 from consumers.dead_letters import DeadLetter, DeadLetterStore
 from domain.application import Incoming, LedgerApplication
 from domain.parsing import Malformed, parse_event
+from domain.rulebook import Rulebook
+from ledger.checkpoints import Checkpoints, default_key_path
 from ledger.storage import StoreUrl
-from projections.recorders import MeasureViewsPostgres, MeasureViewsSQLite
+from projections.alert_index import AlertIndex
+from projections.recorders import (
+    AlertIndexPostgres,
+    AlertIndexSQLite,
+    MeasureViewsPostgres,
+    MeasureViewsSQLite,
+)
 from projections.runner import PullProjector
 from projections.sql import SQLITE, SqlRunner
 
@@ -49,16 +57,24 @@ class IngestCounts:
 
 
 class Ledger:
-    def __init__(self, store_url: str) -> None:
+    def __init__(self, store_url: str, rulebook: Rulebook | None = None) -> None:
         self.store = StoreUrl(store_url)
         self.app = LedgerApplication(env=self.store.environment())
         datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
         self.sql = SqlRunner(datastore, self.store.dialect)
         self.dead_letters = DeadLetterStore(self.sql)
         self.dead_letters.create_table()
-        view_class = MeasureViewsSQLite if self.store.dialect is SQLITE else MeasureViewsPostgres
-        self.views = self.app.factory.tracking_recorder(view_class)  # type: ignore[arg-type]
+        sqlite = self.store.dialect is SQLITE
+        factory = self.app.factory
+        self.views = factory.tracking_recorder(  # type: ignore[arg-type]
+            MeasureViewsSQLite if sqlite else MeasureViewsPostgres
+        )
         self.projector = PullProjector(self.app, self.views)
+        self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
+            AlertIndexSQLite if sqlite else AlertIndexPostgres
+        )
+        self.alert_index.index = AlertIndex(rulebook or Rulebook.load_default())
+        self.checkpoints = Checkpoints(self.sql, default_key_path(self.store))
 
     def submit(
         self, messages: Sequence[RawMessage], *, project: bool = True
@@ -75,6 +91,8 @@ class Ledger:
                 good.append(Incoming(parsed, message.source, message.raw))
         self.dead_letters.add(letters)
         outcome = self.app.append(good)
+        if outcome.accepted and self.app.recorder.chain_enabled:  # type: ignore[attr-defined]
+            self.checkpoints.seal()  # tamper evidence: sign the new chain head
         conflicts = [
             DeadLetter(
                 source=c.incoming.source,
@@ -100,8 +118,19 @@ class Ledger:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         return self.projector.catch_up(progress)
 
+    def refresh_alerts(self, progress: Callable[[int], None] | None = None) -> int:
+        """Bring the alert index up to the measure views; return how many measures were judged.
+
+        Rule evaluation costs far more than storing an event, so it runs once per measure per
+        refresh (after a file, between Kafka batches, before a read), not once per batch.
+        """
+        return self.alert_index.refresh(self.views.position(), progress)
+
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        return self.projector.rebuild(progress)
+        self.alert_index.reset()
+        applied = self.projector.rebuild(progress)
+        self.refresh_alerts()
+        return applied
 
     def close(self) -> None:
         self.app.close()

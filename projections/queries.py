@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from domain.alerts import Alert
+from projections.alert_index import ALERT_COLUMNS
+from projections.measure_views import utc_key
 from projections.sql import SqlRunner
 
 STATUS_COLUMNS = (
@@ -88,3 +92,67 @@ def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str
             }
         )
     return entries
+
+
+def alerts(
+    sql: SqlRunner,
+    as_of: datetime,
+    *,
+    include_resolved: bool = False,
+    provider_id: str | None = None,
+    rule: str | None = None,
+) -> list[Alert]:
+    """Alerts as of `as_of`: open ones (since <= T < resolved_at), or with history all of them.
+
+    An alert resolved after `as_of` is open as of `as_of`, and shown without its resolution:
+    that had not happened yet.
+    """
+    moment = utc_key(as_of)
+    query = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts WHERE since_utc <= ?"
+    params: list[str] = [moment]
+    if not include_resolved:
+        query += " AND (resolved_utc IS NULL OR resolved_utc > ?)"
+        params.append(moment)
+    if provider_id is not None:
+        query += " AND provider_id = ?"
+        params.append(provider_id)
+    if rule is not None:
+        query += " AND rule = ?"
+        params.append(rule)
+    query += " ORDER BY since_utc, rule, alert_id"
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(query, params).fetchall()
+    return [_alert(row, moment) for row in rows]
+
+
+def _alert(row: Any, moment: str) -> Alert:
+    resolved = row["resolved_utc"] is not None and row["resolved_utc"] <= moment
+    return Alert(
+        alert_id=row["alert_id"],
+        rule=row["rule"],
+        severity=row["severity"],
+        status="resolved" if resolved else "open",
+        provider_id=row["provider_id"],
+        measure_id=row["measure_id"],
+        framework=row["framework"],
+        category=row["category"],
+        since=datetime.fromisoformat(row["since"]),
+        resolved_at=datetime.fromisoformat(row["resolved_at"]) if resolved else None,
+        rulebook_version=row["rulebook_version"],
+        message=row["message"],
+        evidence=tuple(json.loads(row["evidence"])),
+    )
+
+
+def alert_counts(sql: SqlRunner, as_of: datetime) -> list[dict[str, Any]]:
+    """Open alerts as of `as_of` per rule and severity: the demo's and a dashboard's summary."""
+    moment = utc_key(as_of)
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(
+            "SELECT rule, severity, COUNT(*) AS n FROM view_alerts WHERE since_utc <= ? "
+            "AND (resolved_utc IS NULL OR resolved_utc > ?) GROUP BY rule, severity",
+            [moment, moment],
+        ).fetchall()
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    result = [{"rule": r["rule"], "severity": r["severity"], "open": r["n"]} for r in rows]
+    return sorted(result, key=lambda r: (order[r["severity"]], -r["open"], r["rule"]))

@@ -6,13 +6,16 @@ point 7). The two classes differ only in their library base and SQL dialect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from projections.alert_index import NAME as ALERTS
+from projections.alert_index import AlertIndex
+from projections.alert_index import ddl as alert_ddl
 from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
 from projections.sql import POSTGRES, SQLITE, Dialect, SqlRunner
 
@@ -73,3 +76,56 @@ class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
         self.sql_create_statements.extend(SQL(s) for s in ddl(POSTGRES))  # type: ignore[misc]
         self.runner = SqlRunner(datastore, POSTGRES)
         self.views = MeasureViews()
+
+
+class AlertIndexMixin:
+    """The alert index as a tracking recorder: intervals and position in one transaction."""
+
+    runner: SqlRunner
+    index: AlertIndex
+    tracking_table: str
+    chunk = 50_000  # positions judged per transaction: bounds how long a writer waits
+
+    def position(self) -> int:
+        return self.max_tracking_id(ALERTS) or 0  # type: ignore[attr-defined]
+
+    def refresh(self, upto: int, progress: Callable[[int], None] | None = None) -> int:
+        """Judge every measure the timeline rows up to `upto` touched; return how many."""
+        judged = 0
+        position = self.position()
+        while position < upto:
+            end = min(position + self.chunk, upto)
+            with self.runner.transaction(commit=True) as c:
+                judged += self.index.apply(c, position, end)
+                self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
+            if progress:
+                progress(end - position)
+            position = end
+        return judged
+
+    def reset(self) -> None:
+        with self.runner.transaction(commit=True) as c:
+            c.execute("DELETE FROM view_alerts")
+            c.execute("UPDATE view_status SET next_deadline = NULL, next_deadline_rule = NULL")
+            c.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", [ALERTS])
+
+
+class AlertIndexSQLite(AlertIndexMixin, SQLiteTrackingRecorder):
+    tracking_table = "tracking"
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.runner = SqlRunner(datastore, SQLITE)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *alert_ddl(SQLITE)]
+
+
+class AlertIndexPostgres(AlertIndexMixin, PostgresTrackingRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        from psycopg.sql import SQL
+
+        self.tracking_table = self.tracking_table_name
+        self.sql_create_statements.extend(SQL(s) for s in alert_ddl(POSTGRES))  # type: ignore[misc]
+        self.runner = SqlRunner(datastore, POSTGRES)

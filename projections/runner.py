@@ -64,7 +64,9 @@ class PullProjector:
     def _apply_recent(self, recent: Sequence[Recording[Any]]) -> bool:
         ids = [r.notification.id for r in recent]
         first = ids[0]
-        if self.view.views.trusted_position != first - 1 or ids != list(range(first, first + len(ids))):
+        if self.view.views.trusted_position != first - 1 or ids != list(
+            range(first, first + len(ids))
+        ):
             return False
         events = [(r.domain_event, r.notification.id) for r in recent]
         try:

@@ -134,6 +134,7 @@ def test_rebuild_gives_the_same_views(ledger: Ledger) -> None:
     """Views rebuilt from zero equal the views built batch by batch."""
     for n in range(3):
         ledger.submit(messages(*lifecycle(f"m{n}")[: 3 + n * 2]))
+    ledger.refresh_alerts()
     before = (queries.status(ledger.sql), queries.timeline(ledger.sql, "AGB:12345678", "m2"))
     assert ledger.rebuild() > 0
     after = (queries.status(ledger.sql), queries.timeline(ledger.sql, "AGB:12345678", "m2"))

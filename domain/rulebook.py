@@ -1,0 +1,302 @@
+"""The rulebook: the law as versioned data (`domain/rulebook/*.toml`), loaded into frozen objects.
+
+Rules never hold a number themselves: they ask the rulebook for a period, which carries the
+article it comes from and whether it is POLICY (not fixed by law, overridable by the operator)
+or statute (fixed; an override is refused so settings can never silently change the law).
+
+Time arithmetic (calendar months) is in `domain.rules.periods`. The data directory
+`domain/rulebook/` has no `__init__.py` on purpose: a package of that name would shadow this.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from domain.codes import ALL_CATEGORIES, AUTHORIZATION_KINDS, FRAMEWORK_CATEGORIES, FRAMEWORKS
+from domain.rules.periods import Period, RulebookError, add_months
+
+__all__ = ["Period", "Rulebook", "RulebookError", "add_months", "effective_at", "load_versions"]
+
+RULEBOOK_DIR = Path(__file__).with_name("rulebook")
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A period with its legal source; `policy` marks a default the law does not fix."""
+
+    name: str
+    period: Period
+    source: str
+    policy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A catalogue entry: severity and source; policy rules can be switched off by settings."""
+
+    rule: str
+    severity: str
+    source: str
+    policy: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkRules:
+    """What one law permits and requires before a measure may be applied."""
+
+    name: str
+    law: str
+    categories: frozenset[str]
+    categories_source: str
+    authorization_kinds: frozenset[str]
+    requires_authorization: bool
+    emergency_exempts_authorization: bool
+    requires_approved_review: bool
+    stepplan_step: str | None
+    forbidden_settings: frozenset[str]
+    basis_source: str
+    limits: Mapping[str, Limit]
+    numbers: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A Wzd stappenplan profile: the evaluation rhythm a provider follows."""
+
+    name: str
+    description: str
+    source: str
+    limits: Mapping[str, Limit]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationKindRules:
+    """An authorisation kind: its framework and maximum validity (first term, next, later)."""
+
+    kind: str
+    framework: str
+    maximum: tuple[Period, ...]
+    source: str
+
+    def maximum_for(self, earlier_terms: int) -> Period:
+        """The maximum for a term that follows `earlier_terms` terms of the same kind."""
+        return self.maximum[min(earlier_terms, len(self.maximum) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    """One version of the rules, with the provider's profile choices and policy overrides."""
+
+    version: str
+    effective_from: datetime
+    title: str
+    rules: Mapping[str, RuleInfo]
+    limits: Mapping[str, Limit]
+    frameworks: Mapping[str, FrameworkRules]
+    profiles: Mapping[str, Profile]
+    default_profile: str
+    authorizations: Mapping[str, AuthorizationKindRules]
+    provider_profiles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def severity(self, rule: str) -> str:
+        return self.rules[rule].severity
+
+    def enabled(self, rule: str) -> bool:
+        return self.rules[rule].enabled
+
+    def limit(self, name: str, framework: str | None = None) -> Limit:
+        """A shared limit (`framework=None`) or one of a framework's limits."""
+        table = self.limits if framework is None else self.frameworks[framework].limits
+        return table[name]
+
+    def period(self, name: str, framework: str | None = None) -> Period:
+        return self.limit(name, framework).period
+
+    def profile_for(self, provider_id: str) -> Profile:
+        return self.profiles[self.provider_profiles.get(provider_id, self.default_profile)]
+
+    def evaluation_limits(self, framework: str, provider_id: str) -> tuple[Limit, Limit]:
+        """(first evaluation, interval): Wzd from the provider's profile, others per framework."""
+        if framework == "wzd":
+            limits = self.profile_for(provider_id).limits
+        else:
+            limits = self.frameworks[framework].limits
+        return limits["first_evaluation"], limits["evaluation_interval"]
+
+    def with_provider_profiles(self, choices: Mapping[str, str]) -> Rulebook:
+        """Providers that opted in to another Wzd profile (provider_id -> profile name)."""
+        for provider, name in choices.items():
+            if name not in self.profiles:
+                raise RulebookError(f"provider {provider}: unknown profile {name!r}")
+        merged = {**self.provider_profiles, **choices}
+        return replace(self, provider_profiles=MappingProxyType(merged))
+
+    def with_policy(self, overrides: Mapping[str, str | bool]) -> Rulebook:
+        """Override POLICY values only; a statutory period or rule cannot be overridden.
+
+        Keys: `review`, `registration_lag` (shared periods); `wvggz.evaluation_interval`
+        (framework period); `profile.bestuurlijke-afspraken-2024.evaluation_interval`;
+        `rule.LATE-REGISTRATION` with a bool (switch a policy rule on or off).
+        """
+        book = self
+        for key, value in overrides.items():
+            book = _override(book, key, value)
+        return book
+
+    @classmethod
+    def from_toml(cls, text: str) -> Rulebook:
+        return _build(tomllib.loads(text))
+
+    @classmethod
+    def load_default(
+        cls,
+        at: datetime | None = None,
+        *,
+        policy: Mapping[str, str | bool] | None = None,
+        provider_profiles: Mapping[str, str] | None = None,
+    ) -> Rulebook:
+        """The shipped rulebook version effective at `at` (latest when None), configured."""
+        book = effective_at(load_versions(), at)
+        if policy:
+            book = book.with_policy(policy)
+        if provider_profiles:
+            book = book.with_provider_profiles(provider_profiles)
+        return book
+
+
+def load_versions(directory: Path = RULEBOOK_DIR) -> tuple[Rulebook, ...]:
+    """Every rulebook version in the directory, oldest first."""
+    books = [Rulebook.from_toml(path.read_text("utf-8")) for path in directory.glob("*.toml")]
+    if not books:
+        raise RulebookError(f"no rulebook in {directory}")
+    return tuple(sorted(books, key=lambda book: book.effective_from))
+
+
+def effective_at(versions: tuple[Rulebook, ...], at: datetime | None) -> Rulebook:
+    """The newest version with `effective_from <= at` (the latest when `at` is None)."""
+    if at is None:
+        return versions[-1]
+    candidates = [book for book in versions if book.effective_from <= at]
+    if not candidates:
+        raise RulebookError(f"no rulebook version is effective at {at.isoformat()}")
+    return candidates[-1]
+
+
+# -- building from TOML data ----------------------------------------------------------------
+def _frozen(mapping: dict[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+def _limits(table: Mapping[str, Any], where: str) -> Mapping[str, Limit]:
+    limits = {}
+    for name, spec in table.items():
+        if not spec.get("source"):
+            raise RulebookError(f"{where}.{name}: every period needs a source")
+        period = Period.parse(spec["value"])
+        limits[name] = Limit(name, period, spec["source"], spec.get("policy", False))
+    return _frozen(limits)
+
+
+def _framework(name: str, spec: Mapping[str, Any]) -> FrameworkRules:
+    categories = spec.get("permitted_categories", FRAMEWORK_CATEGORIES[name])
+    kinds = spec.get("authorization_kinds", [])
+    unknown = [code for code in categories if code not in ALL_CATEGORIES]
+    unknown += [kind for kind in kinds if kind not in AUTHORIZATION_KINDS]
+    if unknown:
+        raise RulebookError(f"frameworks.{name}: unknown codes {unknown}")
+    return FrameworkRules(
+        name=name,
+        law=spec["law"],
+        categories=frozenset(categories),
+        categories_source=spec["categories_source"],
+        authorization_kinds=frozenset(kinds),
+        requires_authorization=spec["requires_authorization"],
+        emergency_exempts_authorization=spec.get("emergency_exempts_authorization", False),
+        requires_approved_review=spec["requires_approved_review"],
+        stepplan_step=spec.get("stepplan_step"),
+        forbidden_settings=frozenset(spec.get("forbidden_settings", [])),
+        basis_source=spec["basis_source"],
+        limits=_limits(spec.get("periods", {}), f"frameworks.{name}.periods"),
+        numbers=_frozen(spec.get("numbers", {})),
+    )
+
+
+def _build(data: Mapping[str, Any]) -> Rulebook:
+    try:
+        rules = {
+            rule: RuleInfo(rule, spec["severity"], spec["source"], spec.get("policy", False))
+            for rule, spec in data["rules"].items()
+        }
+        bad = [info.rule for info in rules.values() if info.severity not in SEVERITIES]
+        if bad:
+            raise RulebookError(f"rules {bad}: severity must be one of {SEVERITIES}")
+        frameworks = {name: _framework(name, spec) for name, spec in data["frameworks"].items()}
+        if set(frameworks) != set(FRAMEWORKS):
+            raise RulebookError(f"frameworks: expected exactly {FRAMEWORKS}")
+        profiles = {
+            name: Profile(name, spec["description"], spec["source"], _limits(spec["periods"], name))
+            for name, spec in data["profiles"].items()
+        }
+        defaults = [name for name, spec in data["profiles"].items() if spec.get("default")]
+        if len(defaults) != 1:
+            raise RulebookError("profiles: exactly one profile must be the default")
+        authorizations = {
+            kind: AuthorizationKindRules(
+                kind, spec["framework"], tuple(map(Period.parse, spec["maximum"])), spec["source"]
+            )
+            for kind, spec in data["authorizations"].items()
+        }
+        if set(authorizations) != set(AUTHORIZATION_KINDS):
+            raise RulebookError("authorizations: every authorisation kind needs a maximum")
+        return Rulebook(
+            version=data["version"],
+            effective_from=data["effective_from"],
+            title=data.get("title", ""),
+            rules=_frozen(rules),
+            limits=_limits(data["periods"], "periods"),
+            frameworks=_frozen(frameworks),
+            profiles=_frozen(profiles),
+            default_profile=defaults[0],
+            authorizations=_frozen(authorizations),
+        )
+    except KeyError as missing:
+        raise RulebookError(f"rulebook: missing key {missing}") from None
+
+
+# -- policy overrides -----------------------------------------------------------------------
+def _policy_limit(limits: Mapping[str, Limit], name: str, key: str, value: object) -> Any:
+    """`limits` with `name` replaced by the override, refused unless the limit is policy."""
+    limit = limits[name]
+    if not limit.policy:
+        raise RulebookError(f"{key} is statute ({limit.source}); only policy values can change")
+    if not isinstance(value, str):
+        raise RulebookError(f"{key}: expected a period such as '14 days'")
+    return _frozen({**limits, name: replace(limit, period=Period.parse(value))})
+
+
+def _override(book: Rulebook, key: str, value: str | bool) -> Rulebook:
+    head, _, name = key.rpartition(".")
+    if head == "rule" and name in book.rules:
+        info = book.rules[name]
+        if not info.policy or not isinstance(value, bool):
+            raise RulebookError(f"{key}: only policy rules can be switched, with true/false")
+        return replace(book, rules=_frozen({**book.rules, name: replace(info, enabled=value)}))
+    if not head and name in book.limits:
+        return replace(book, limits=_policy_limit(book.limits, name, key, value))
+    framework = book.frameworks.get(head)
+    if framework is not None and name in framework.limits:
+        changed = replace(framework, limits=_policy_limit(framework.limits, name, key, value))
+        return replace(book, frameworks=_frozen({**book.frameworks, head: changed}))
+    profile = book.profiles.get(head.removeprefix("profile."))
+    if head.startswith("profile.") and profile is not None and name in profile.limits:
+        changed = replace(profile, limits=_policy_limit(profile.limits, name, key, value))
+        return replace(book, profiles=_frozen({**book.profiles, profile.name: changed}))
+    raise RulebookError(f"unknown rulebook setting {key!r}")

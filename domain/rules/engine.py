@@ -1,0 +1,192 @@
+"""Public entry points: alerts of one measure (or one client's authorisations) at a moment.
+
+    evaluate(measure_facts, authorization_facts, rulebook, as_of, retracted_ids=None)
+    evaluate_authorization(authorization_facts, rulebook, as_of, retracted_ids=None)
+    next_deadline(measure_facts, authorization_facts, rulebook, as_of, retracted_ids=None)
+    change_points(measure_facts, authorization_facts, rulebook, retracted_ids=None)
+
+Pure functions: no I/O, no clock. Facts may come in any order. `retracted_ids` names events
+retracted by retractions stored elsewhere (e.g. an authorisation retracted in another
+measure's stream): a mapping gives each retraction's `occurred_at`; a plain set means
+"retracted from the start of time".
+
+History in one call: `evaluate(..., as_of=FAR_FUTURE)` gives every alert's full interval
+`[since, resolved_at)`. For any T, the alerts open at T are exactly those with
+`since <= T` and (`resolved_at` is None or `resolved_at > T`), and `evaluate(as_of=T)` returns
+those as open plus the ones already resolved by T (see `domain.rules.sweep`). An indexed
+projection can store the intervals and re-evaluate only at `change_points`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from itertools import chain
+
+from domain.alerts import Alert, alert_id
+from domain.facts import Fact
+from domain.rulebook import Rulebook
+from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
+from domain.rules.findings import Finding
+from domain.rules.registration import authorization_too_long, late_registration
+from domain.rules.sweep import FindingsAt, Interval, sweep
+from domain.rules.timeline_state import MeasureState, active_facts
+from domain.wire import AUTHORIZATION_TYPES
+
+FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
+_BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
+
+RetractedIds = frozenset[str] | Mapping[str, datetime] | None
+
+_MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...] = (
+    legal_basis.check,
+    deadlines.check,
+    wzd_procedure.check,
+    jeugdwet.check,
+)
+
+
+def _external(retracted_ids: RetractedIds, facts: Sequence[Fact]) -> dict[str, datetime]:
+    known = {fact.event_id for fact in facts}
+    if retracted_ids is None:
+        return {}
+    if isinstance(retracted_ids, Mapping):
+        return {eid: at for eid, at in retracted_ids.items() if eid in known}
+    return {eid: _BEGINNING for eid in retracted_ids if eid in known}
+
+
+def _measure_findings(
+    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
+) -> FindingsAt:
+    def findings_at(moment: datetime) -> list[Finding]:
+        active = active_facts(facts, moment, external)
+        orders = [fact for fact in active if fact.type in AUTHORIZATION_TYPES]
+        own = [fact for fact in active if fact.type not in AUTHORIZATION_TYPES]
+        state = MeasureState.fold(own, orders)
+        found = chain.from_iterable(rule(state, book) for rule in _MEASURE_RULES)
+        return [
+            replace(f, framework=state.framework, category=state.category)
+            for f in chain(found, late_registration(state.facts, book))
+        ]
+
+    return findings_at
+
+
+def _authorization_findings(
+    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
+) -> FindingsAt:
+    def findings_at(moment: datetime) -> list[Finding]:
+        orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
+        return [*authorization_too_long(orders, book), *late_registration(orders, book)]
+
+    return findings_at
+
+
+def _event_times(facts: Sequence[Fact], external: Mapping[str, datetime]) -> list[datetime]:
+    return [fact.occurred_at for fact in facts] + list(external.values())
+
+
+def _alert(interval: Interval, facts: Sequence[Fact], book: Rulebook, measure: bool) -> Alert:
+    finding = interval.finding
+    provider_id = facts[0].provider_id
+    measure_id = next((f.measure_id for f in facts if f.measure_id), None) if measure else None
+    occurrence = finding.occurrence
+    if interval.ordinal > 1:
+        occurrence = f"{occurrence}#{interval.ordinal}"
+    return Alert(
+        alert_id=alert_id(finding.rule, provider_id, measure_id, occurrence),
+        rule=finding.rule,
+        severity=book.severity(finding.rule),
+        status="open" if interval.resolved_at is None else "resolved",
+        provider_id=provider_id,
+        measure_id=measure_id,
+        framework=finding.framework,
+        category=finding.category,
+        since=interval.since,
+        resolved_at=interval.resolved_at,
+        rulebook_version=book.version,
+        message=finding.message,
+        evidence=finding.evidence,
+    )
+
+
+def _ordered(alerts: Iterable[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda alert: (alert.since, alert.rule, alert.alert_id))
+
+
+def evaluate(
+    measure_facts: Sequence[Fact],
+    authorization_facts: Sequence[Fact],
+    rulebook: Rulebook,
+    as_of: datetime,
+    retracted_ids: RetractedIds = None,
+) -> list[Alert]:
+    """Every alert of one measure as of `as_of`: open ones, and those resolved by then."""
+    own = [fact for fact in measure_facts if fact.type not in AUTHORIZATION_TYPES]
+    if not own:
+        return []
+    facts = [*own, *authorization_facts]
+    external = _external(retracted_ids, facts)
+    result = sweep(
+        _event_times(facts, external), _measure_findings(facts, rulebook, external), as_of
+    )
+    return _ordered(_alert(i, own, rulebook, measure=True) for i in result.intervals)
+
+
+def evaluate_authorization(
+    authorization_facts: Sequence[Fact],
+    rulebook: Rulebook,
+    as_of: datetime,
+    retracted_ids: RetractedIds = None,
+) -> list[Alert]:
+    """Alerts about the authorisations of one provider and client (measure_id is None).
+
+    AUTHORIZATION-TOO-LONG (occurrence: the authorization_id) and LATE-REGISTRATION of the
+    authorisation events. Pass every authorisation fact of the client, so a follow-up order
+    is judged against the follow-up maximum.
+    """
+    facts = list(authorization_facts)
+    if not any(fact.type in AUTHORIZATION_TYPES for fact in facts):
+        return []
+    external = _external(retracted_ids, facts)
+    findings_at = _authorization_findings(facts, rulebook, external)
+    result = sweep(_event_times(facts, external), findings_at, as_of)
+    return _ordered(_alert(i, facts, rulebook, measure=False) for i in result.intervals)
+
+
+def next_deadline(
+    measure_facts: Sequence[Fact],
+    authorization_facts: Sequence[Fact],
+    rulebook: Rulebook,
+    as_of: datetime,
+    retracted_ids: RetractedIds = None,
+) -> tuple[datetime, str] | None:
+    """The earliest deadline after `as_of` (due time, rule id), if nothing else happens."""
+    own = [fact for fact in measure_facts if fact.type not in AUTHORIZATION_TYPES]
+    if not own:
+        return None
+    facts = [*own, *authorization_facts]
+    findings = _measure_findings(facts, rulebook, _external(retracted_ids, facts))(as_of)
+    upcoming = [(f.due, f.rule) for f in findings if f.deadline and f.due > as_of]
+    return min(upcoming, default=None)
+
+
+def change_points(
+    measure_facts: Sequence[Fact],
+    authorization_facts: Sequence[Fact],
+    rulebook: Rulebook,
+    retracted_ids: RetractedIds = None,
+) -> list[datetime]:
+    """Every moment at which this measure's alert set can change, in order.
+
+    Between two consecutive points `evaluate` gives the same open set, so a projection that
+    stores the far-future intervals (or re-evaluates at these points) answers any `as_of`.
+    """
+    own = [fact for fact in measure_facts if fact.type not in AUTHORIZATION_TYPES]
+    if not own:
+        return []
+    facts = [*own, *authorization_facts]
+    external = _external(retracted_ids, facts)
+    findings_at = _measure_findings(facts, rulebook, external)
+    return list(sweep(_event_times(facts, external), findings_at, FAR_FUTURE).points)

@@ -1,0 +1,79 @@
+"""Turn findings into alert intervals by sweeping time over every moment the answer can change.
+
+The facts that count only change at event times (an `occurred_at`, or a retraction's time).
+Between two event times the findings are fixed, and a finding holds on `[due, until)`, so the
+set of holding findings can change only at event times and at the `due`/`until` moments that
+fall between them. Visiting exactly those moments, in order, yields for every finding key the
+intervals `[since, resolved_at)` in which it held, and nothing in between is missed.
+
+Because the findings at τ come only from facts with `occurred_at <= τ`, sweeping to a
+horizon T gives exactly the prefix of the sweep to any later horizon: an alert is open at T
+iff `since <= T` and (`resolved_at` is None or `resolved_at > T`) in the far-future history.
+A key that stops holding and later holds again becomes a second alert (ordinal 2), so each
+alert is one interval and its id stays stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.rules.findings import Finding
+
+FindingsAt = Callable[[datetime], list[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    finding: Finding  # as it read when the interval opened
+    ordinal: int  # 1 the first time this key held, 2 the next ...
+    since: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    intervals: tuple[Interval, ...]
+    points: tuple[datetime, ...]  # every moment visited: where the alert set may change
+
+
+def _points_between(
+    findings: Iterable[Finding], start: datetime, stop: datetime | None, horizon: datetime
+) -> list[datetime]:
+    moments = {start}
+    for finding in findings:
+        for moment in (finding.due, finding.until):
+            if moment is None or moment <= start or moment > horizon:
+                continue
+            if stop is None or moment < stop:
+                moments.add(moment)
+    return sorted(moments)
+
+
+def sweep(event_times: Iterable[datetime], findings_at: FindingsAt, horizon: datetime) -> Sweep:
+    """Every interval in which a finding held, up to and including `horizon`."""
+    times = sorted({moment for moment in event_times if moment <= horizon})
+    opened: dict[tuple[str, str], tuple[Finding, int, datetime]] = {}
+    ordinals: dict[tuple[str, str], int] = {}
+    intervals: list[Interval] = []
+    visited: list[datetime] = []
+    for index, start in enumerate(times):
+        stop = times[index + 1] if index + 1 < len(times) else None
+        findings = findings_at(start)
+        for moment in _points_between(findings, start, stop, horizon):
+            visited.append(moment)
+            holding: dict[tuple[str, str], Finding] = {}
+            for finding in findings:
+                if finding.holds(moment):
+                    holding.setdefault(finding.key, finding)
+            for key in [key for key in opened if key not in holding]:
+                finding, ordinal, since = opened.pop(key)
+                intervals.append(Interval(finding, ordinal, since, moment))
+            for key, finding in holding.items():
+                if key not in opened:
+                    ordinals[key] = ordinals.get(key, 0) + 1
+                    opened[key] = (finding, ordinals[key], moment)
+    for finding, ordinal, since in opened.values():
+        intervals.append(Interval(finding, ordinal, since, None))
+    return Sweep(tuple(intervals), tuple(visited))

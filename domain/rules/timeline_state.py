@@ -1,0 +1,213 @@
+"""Fold the facts of one measure, as they stood at a moment, into what the rules ask about.
+
+"As they stood at τ" (CONTRACT.md §2): a fact counts when `occurred_at <= τ`, whenever it was
+recorded, unless a retraction that itself counts at τ names it. A retraction therefore takes
+effect at its own `occurred_at`: before it the retracted event counts, from then on it does
+not. Retracting a retraction brings the original back from that moment.
+
+Validity windows are half-open: an authorisation holds on `[valid_from, valid_until)` and
+stops at the `occurred_at` of its `authorization.ended`; an approved review holds from its
+decision until its `valid_until` or the next review decision. At `valid_until` itself the
+basis is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.facts import Fact
+
+RETRACTED = "event.retracted"
+
+
+def sort_key(fact: Fact) -> tuple[datetime, bool, int, str]:
+    """Care order: occurred_at, then the ledger position (unknown last), then event_id."""
+    return (fact.occurred_at, fact.position is None, fact.position or 0, fact.event_id)
+
+
+def active_facts(
+    facts: Sequence[Fact], moment: datetime, external: Mapping[str, datetime]
+) -> list[Fact]:
+    """The facts that count at `moment`, in care order (see the module docstring)."""
+    known = [fact for fact in facts if fact.occurred_at <= moment]
+    retractions: dict[str, list[Fact]] = {}
+    for fact in known:
+        if fact.type == RETRACTED:
+            retractions.setdefault(fact.data.retracts_event_id, []).append(fact)
+    memo: dict[str, bool] = {}
+
+    def counts(fact: Fact, seen: frozenset[str]) -> bool:
+        if fact.event_id in memo:
+            return memo[fact.event_id]
+        retracted_at = external.get(fact.event_id)
+        result = retracted_at is None or retracted_at > moment
+        if result and fact.event_id not in seen:  # `seen` guards a (malformed) retraction cycle
+            inner = seen | {fact.event_id}
+            result = not any(counts(r, inner) for r in retractions.get(fact.event_id, ()))
+        memo[fact.event_id] = result
+        return result
+
+    return sorted((fact for fact in known if counts(fact, frozenset())), key=sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open span `[start, end)` in which a basis holds; `end=None` is open-ended."""
+
+    start: datetime
+    end: datetime | None
+
+    def holds(self, moment: datetime) -> bool:
+        return self.start <= moment and (self.end is None or moment < self.end)
+
+
+def uncovered(windows: Iterable[Window], start: datetime) -> list[Window]:
+    """The spans from `start` on that no window covers, in order (the last may be open-ended)."""
+    gaps: list[Window] = []
+    cursor: datetime | None = start
+    ordered = sorted(windows, key=lambda w: w.start)
+    while cursor is not None:
+        covering = [w for w in ordered if w.holds(cursor)]
+        if covering:
+            ends = [w.end for w in covering]
+            cursor = None if None in ends else max(e for e in ends if e is not None)
+            continue
+        later = [w.start for w in ordered if w.start > cursor]
+        gaps.append(Window(cursor, min(later) if later else None))
+        cursor = min(later) if later else None
+    return gaps
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """One authorisation as it stands: the latest registration of its id, and its end."""
+
+    registered: Fact
+    ended: Fact | None
+
+    @property
+    def authorization_id(self) -> str:
+        return self.registered.data.authorization_id
+
+    @property
+    def kind(self) -> str:
+        return self.registered.data.kind
+
+    @property
+    def window(self) -> Window:
+        data = self.registered.data
+        end = data.valid_until
+        if self.ended is not None and self.ended.occurred_at < end:
+            end = self.ended.occurred_at
+        return Window(data.valid_from, max(end, data.valid_from))
+
+    def covers(self, category: str | None) -> bool:
+        covers = self.registered.data.covers
+        return covers is None or category in covers
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        ended = () if self.ended is None else (self.ended.event_id,)
+        return (self.registered.event_id, *ended)
+
+
+def fold_authorizations(facts: Iterable[Fact]) -> tuple[Authorization, ...]:
+    """Authorisations by id: the latest registration wins, the first end counts."""
+    registered: dict[str, Fact] = {}
+    ended: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.type == "authorization.registered":
+            registered[fact.data.authorization_id] = fact
+        elif fact.type == "authorization.ended":
+            ended.setdefault(fact.data.authorization_id, fact)
+    return tuple(Authorization(reg, ended.get(key)) for key, reg in registered.items())
+
+
+def _of(facts: Sequence[Fact], type_name: str) -> tuple[Fact, ...]:
+    return tuple(fact for fact in facts if fact.type == type_name)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureState:
+    """One measure at a moment: its counting facts grouped by what the rules ask about."""
+
+    facts: tuple[Fact, ...]  # every counting fact of the measure, in care order
+    proposal: Fact | None  # the latest proposal: a new one replaces the plan
+    steps: tuple[Fact, ...]
+    review_requests: tuple[Fact, ...]
+    decisions: tuple[Fact, ...]
+    applications: tuple[Fact, ...]
+    evaluations: tuple[Fact, ...]
+    extensions: tuple[Fact, ...]
+    end: Fact | None  # the first measure.ended
+    authorizations: tuple[Authorization, ...]
+
+    @classmethod
+    def fold(cls, measure: Sequence[Fact], authorizations: Sequence[Fact]) -> MeasureState:
+        """Group already-active facts (care order) of one measure and its client's orders."""
+        proposals = _of(measure, "measure.proposed")
+        ends = _of(measure, "measure.ended")
+        return cls(
+            facts=tuple(measure),
+            proposal=proposals[-1] if proposals else None,
+            steps=_of(measure, "stappenplan.step_completed"),
+            review_requests=_of(measure, "review.requested"),
+            decisions=_of(measure, "review.decided"),
+            applications=_of(measure, "measure.applied"),
+            evaluations=_of(measure, "measure.evaluated"),
+            extensions=_of(measure, "measure.extended"),
+            end=ends[0] if ends else None,
+            authorizations=fold_authorizations(authorizations),
+        )
+
+    # -- what the measure is ----------------------------------------------------------
+    @property
+    def plan(self) -> Any:
+        """The proposal's data (framework, category, term ...), None without a proposal."""
+        return None if self.proposal is None else self.proposal.data
+
+    @property
+    def framework(self) -> str | None:
+        return None if self.plan is None else self.plan.framework
+
+    @property
+    def category(self) -> str | None:
+        return None if self.plan is None else self.plan.category
+
+    @property
+    def active(self) -> bool:
+        """Applied at least once and not ended (CONTRACT.md §2 'active measure')."""
+        return bool(self.applications) and self.end is None
+
+    def is_emergency(self, applied: Fact) -> bool:
+        """An application is an emergency if it says so, else if the proposal was one."""
+        if applied.data.emergency is not None:
+            return applied.data.emergency
+        return bool(self.plan is not None and self.plan.emergency)
+
+    def steps_before(self, moment: datetime) -> set[str]:
+        return {fact.data.step for fact in self.steps if fact.occurred_at <= moment}
+
+    # -- reviews ----------------------------------------------------------------------
+    def latest_decision(self, moment: datetime) -> Fact | None:
+        earlier = [fact for fact in self.decisions if fact.occurred_at <= moment]
+        return earlier[-1] if earlier else None
+
+    def approval_windows(self) -> list[Window]:
+        """When an approved review was in force: until valid_until or the next decision."""
+        windows = []
+        for index, fact in enumerate(self.decisions):
+            if fact.data.decision != "approved":
+                continue
+            ends = [fact.data.valid_until] if fact.data.valid_until else []
+            ends += [later.occurred_at for later in self.decisions[index + 1 :]][:1]
+            windows.append(
+                Window(fact.occurred_at, max(min(ends), fact.occurred_at) if ends else None)
+            )
+        return windows
+
+    def authorizations_for(self, kinds: frozenset[str]) -> tuple[Authorization, ...]:
+        return tuple(auth for auth in self.authorizations if auth.kind in kinds)

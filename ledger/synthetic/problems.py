@@ -1,0 +1,115 @@
+"""The problems the generator plants, one kind per problem measure, and the rule each trips.
+
+A problem is a `Plan`: a handful of switches the lifecycles read while they build a measure,
+so a problem measure is an otherwise ordinary lifecycle with one thing wrong. That keeps the
+expected alerts narrow: each kind is meant to raise its one rule (CONTRACT §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Switches for one measure's lifecycle; the default is lawful care."""
+
+    framework: str | None = None  # forced framework, when the problem needs one
+    emergency: bool = False
+    no_grounds: bool = False
+    foreign_category: bool = False
+    term_too_long: bool = False
+    skip_consultation: bool = False
+    apply_before_review: bool = False
+    rejected: bool = False
+    never_decided: bool = False
+    skip_evaluations: bool = False
+    afbouw_overdue: bool = False
+    extend: bool = False
+    extension_expert: bool = True
+    extension_review: bool = True
+    emergency_overrun: bool = False
+    open_youth_care: bool = False
+    seclusion_under_12: bool = False
+    no_authorization: bool = False
+    authorization_too_long: bool = False
+    authorization_expired: bool = False
+    apply_after_end: bool = False
+    late_events: bool = False
+
+    @property
+    def open_approval(self) -> bool:
+        """Approve without `valid_until` when the problem runs past the term, so the measure
+        raises its own rule and not also AUTHORIZATION-EXPIRED."""
+        return (
+            self.afbouw_overdue
+            or not self.extension_review
+            or self.apply_after_end
+            or self.skip_evaluations
+        )
+
+
+NORMAL = Plan()
+
+#: problem kind -> (rule id it should raise, the plan that plants it)
+PROBLEMS: dict[str, tuple[str, Plan]] = {
+    "applied_before_review": (
+        "APPLIED-WITHOUT-REVIEW",
+        Plan(framework="wzd", apply_before_review=True),
+    ),
+    "applied_after_rejection": ("APPLIED-AFTER-REJECTION", Plan(framework="wzd", rejected=True)),
+    "stappenplan_skipped": ("STEPPLAN-SKIPPED", Plan(framework="wzd", skip_consultation=True)),
+    "review_overdue": ("REVIEW-OVERDUE", Plan(framework="wzd", never_decided=True)),
+    "evaluation_overdue": (
+        "EVALUATION-OVERDUE",
+        Plan(framework="wzd", skip_evaluations=True),
+    ),
+    "afbouw_overdue": ("AFBOUW-OVERDUE", Plan(framework="wzd", afbouw_overdue=True)),
+    "extension_without_expert": (
+        "EXTENSION-WITHOUT-EXPERT",
+        Plan(framework="wzd", extend=True, extension_expert=False),
+    ),
+    "extension_without_review": (
+        "EXTENSION-WITHOUT-REVIEW",
+        Plan(framework="wzd", extend=True, extension_review=False),
+    ),
+    "emergency_overrun": (
+        "EMERGENCY-OVERRUN",
+        Plan(framework="wzd", emergency=True, emergency_overrun=True),
+    ),
+    "jeugdwet_open_youth_care": (
+        "NO-LEGAL-BASIS",
+        Plan(framework="jeugdwet", open_youth_care=True),
+    ),
+    "jeugdwet_seclusion_under_12": (
+        "SECLUSION-UNLAWFUL",
+        Plan(framework="jeugdwet", seclusion_under_12=True),
+    ),
+    "wvggz_without_authorization": (
+        "NO-LEGAL-BASIS",
+        Plan(framework="wvggz", no_authorization=True),
+    ),
+    "authorization_too_long": (
+        "AUTHORIZATION-TOO-LONG",
+        Plan(framework="wvggz", authorization_too_long=True),
+    ),
+    "authorization_expired": (
+        "AUTHORIZATION-EXPIRED",
+        Plan(framework="wvggz", authorization_expired=True),
+    ),
+    "applied_after_end": ("APPLIED-AFTER-END", Plan(framework="wzd", apply_after_end=True)),
+    "no_grounds": ("NO-SERIOUS-HARM-GROUNDS", Plan(framework="wzd", no_grounds=True)),
+    "category_outside_framework": (
+        "NO-LEGAL-BASIS",
+        Plan(framework="wzd", foreign_category=True),
+    ),
+    "term_too_long": ("TERM-TOO-LONG", Plan(framework="wzd", term_too_long=True)),
+    "late_registration": ("LATE-REGISTRATION", Plan(late_events=True)),
+}
+
+#: problem kind -> rule id, for tests and the demo's "expected alerts" line.
+PROBLEM_RULES: dict[str, str] = {kind: rule for kind, (rule, _) in PROBLEMS.items()}
+
+#: Rules a problem also raises as a direct consequence (checked against the rule engine):
+#: an emergency that runs on past 2 weeks has, by then, also gone unreviewed.
+ALSO_RAISES: dict[str, tuple[str, ...]] = {"emergency_overrun": ("REVIEW-OVERDUE",)}

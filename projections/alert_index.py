@@ -1,0 +1,225 @@
+"""The alert index: every alert's interval `[since, resolved_at)`, per measure, in SQL.
+
+`alerts(as_of=T)` must not replay every measure's events per query. The rules give each
+alert's whole history in one evaluation (`evaluate(..., as_of=FAR_FUTURE)`), and an alert
+is open at T exactly when `since <= T < resolved_at`; so the index stores those intervals
+and a query is a range scan.
+
+The index follows the timeline view (same database, same notification positions) rather
+than the event store: the facts it needs are already there in care order, and a measure
+is re-judged once per catch-up however many of its events arrived, which matters because
+rule evaluation costs far more than storing an event. Its own tracking position can only
+trail the measure views' position; rebuilding the views resets it too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from domain.alerts import Alert
+from domain.facts import Fact, data_from_json
+from domain.rulebook import Rulebook
+from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
+from projections.measure_views import utc_key
+from projections.sql import Dialect, SqlCursor
+
+NAME = "alert_index"
+
+ALERT_COLUMNS = (
+    "alert_id",
+    "provider_id",
+    "measure_id",
+    "client_id",
+    "rule",
+    "severity",
+    "framework",
+    "category",
+    "since",
+    "since_utc",
+    "resolved_at",
+    "resolved_utc",
+    "rulebook_version",
+    "message",
+    "evidence",
+)
+
+
+def ddl(dialect: Dialect) -> list[str]:
+    return [
+        "CREATE TABLE IF NOT EXISTS view_alerts ("
+        "alert_id TEXT PRIMARY KEY, provider_id TEXT NOT NULL, measure_id TEXT, "
+        "client_id TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL, "
+        "framework TEXT, category TEXT, since TEXT NOT NULL, since_utc TEXT NOT NULL, "
+        "resolved_at TEXT, resolved_utc TEXT, rulebook_version TEXT NOT NULL, "
+        "message TEXT NOT NULL, evidence TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS view_alerts_since ON view_alerts (since_utc)",
+        "CREATE INDEX IF NOT EXISTS view_alerts_measure ON view_alerts (provider_id, measure_id)",
+        "CREATE INDEX IF NOT EXISTS view_alerts_client ON view_alerts (provider_id, client_id)",
+    ]
+
+
+_FACT_ROWS = (
+    "SELECT provider_id, kind, ref, client_id, event_id, type, occurred_at, recorded_at, "
+    "actor_role, actor_id, source, data, position FROM view_timeline "
+)
+
+
+class AlertIndex:
+    """Re-judges the measures whose facts changed and stores their alert intervals."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+
+    def apply(self, c: SqlCursor, after: int, upto: int) -> int:
+        """Re-judge what timeline rows `(after, upto]` touched; return how many measures."""
+        measures, clients = self._touched(c, after, upto)
+        for provider_id, client_id in clients:
+            measures.update(self._measures_of_client(c, provider_id, client_id))
+            self._judge_authorizations(c, provider_id, client_id)
+        for provider_id, measure_id in sorted(measures):
+            self._judge_measure(c, provider_id, measure_id)
+        return len(measures)
+
+    def _touched(
+        self, c: SqlCursor, after: int, upto: int
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        measures: set[tuple[str, str]] = set()
+        clients: set[tuple[str, str]] = set()
+        rows = c.execute(
+            "SELECT provider_id, kind, ref, client_id, type, data FROM view_timeline "
+            "WHERE position > ? AND position <= ?",
+            [after, upto],
+        ).fetchall()
+        for r in rows:
+            if r["kind"] == "authorization":
+                clients.add((r["provider_id"], r["client_id"]))
+                continue
+            measures.add((r["provider_id"], r["ref"]))
+            if r["type"] == "event.retracted":
+                target = json.loads(r["data"])["retracts_event_id"]
+                hit = c.execute(
+                    "SELECT kind, ref, client_id FROM view_timeline "
+                    "WHERE provider_id = ? AND event_id = ?",
+                    [r["provider_id"], target],
+                ).fetchone()
+                if hit is not None and hit["kind"] == "authorization":
+                    clients.add((r["provider_id"], hit["client_id"]))
+                elif hit is not None:
+                    measures.add((r["provider_id"], hit["ref"]))
+        return measures, clients
+
+    def _measures_of_client(
+        self, c: SqlCursor, provider_id: str, client_id: str
+    ) -> Iterable[tuple[str, str]]:
+        rows = c.execute(
+            "SELECT DISTINCT ref FROM view_timeline WHERE provider_id = ? AND client_id = ? "
+            "AND kind = 'measure'",
+            [provider_id, client_id],
+        ).fetchall()
+        return [(provider_id, r["ref"]) for r in rows]
+
+    def _judge_measure(self, c: SqlCursor, provider_id: str, measure_id: str) -> None:
+        facts = _facts(
+            c.execute(
+                _FACT_ROWS + "WHERE provider_id = ? AND kind = 'measure' AND ref = ?",
+                [provider_id, measure_id],
+            ).fetchall()
+        )
+        client_id = max(facts, key=lambda f: f.position or 0).client_id if facts else ""
+        orders = self._orders(c, provider_id, client_id)
+        retracted = _retractions(c, provider_id)
+        alerts = evaluate(facts, orders, self.rulebook, FAR_FUTURE, retracted)
+        c.execute(
+            "DELETE FROM view_alerts WHERE provider_id = ? AND measure_id = ?",
+            [provider_id, measure_id],
+        )
+        c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
+        last = max((f.occurred_at for f in facts), default=None)
+        due = next_deadline(facts, orders, self.rulebook, last, retracted) if last else None
+        c.execute(
+            "UPDATE view_status SET next_deadline = ?, next_deadline_rule = ? "
+            "WHERE provider_id = ? AND measure_id = ?",
+            [due[0].isoformat() if due else None, due[1] if due else None, provider_id, measure_id],
+        )
+
+    def _judge_authorizations(self, c: SqlCursor, provider_id: str, client_id: str) -> None:
+        orders = self._orders(c, provider_id, client_id)
+        alerts = evaluate_authorization(
+            orders, self.rulebook, FAR_FUTURE, _retractions(c, provider_id)
+        )
+        c.execute(
+            "DELETE FROM view_alerts WHERE provider_id = ? AND client_id = ? "
+            "AND measure_id IS NULL",
+            [provider_id, client_id],
+        )
+        c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
+
+    def _orders(self, c: SqlCursor, provider_id: str, client_id: str) -> list[Fact]:
+        return _facts(
+            c.execute(
+                _FACT_ROWS + "WHERE provider_id = ? AND client_id = ? AND kind = 'authorization'",
+                [provider_id, client_id],
+            ).fetchall()
+        )
+
+
+def _retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
+    """Each retracted event of the provider, with the moment its first retraction took effect."""
+    rows = c.execute(
+        "SELECT target_event_id, occurred_at FROM view_retractions WHERE provider_id = ?",
+        [provider_id],
+    ).fetchall()
+    found: dict[str, datetime] = {}
+    for r in rows:
+        at = datetime.fromisoformat(r["occurred_at"])
+        if r["target_event_id"] not in found or at < found[r["target_event_id"]]:
+            found[r["target_event_id"]] = at
+    return found
+
+
+def _facts(rows: Sequence[Any]) -> list[Fact]:
+    return [
+        Fact(
+            provider_id=r["provider_id"],
+            measure_id=r["ref"] if r["kind"] == "measure" else None,
+            client_id=r["client_id"],
+            event_id=r["event_id"],
+            type=r["type"],
+            occurred_at=datetime.fromisoformat(r["occurred_at"]),
+            recorded_at=datetime.fromisoformat(r["recorded_at"]),
+            data=data_from_json(r["type"], json.loads(r["data"])),
+            actor_role=r["actor_role"],
+            actor_id=r["actor_id"],
+            source=r["source"],
+            position=r["position"],
+        )
+        for r in rows
+    ]
+
+
+def _insert_alert() -> str:
+    marks = ", ".join("?" * len(ALERT_COLUMNS))
+    return f"INSERT INTO view_alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({marks})"
+
+
+def _alert_row(alert: Alert, client_id: str) -> tuple[Any, ...]:
+    return (
+        alert.alert_id,
+        alert.provider_id,
+        alert.measure_id,
+        client_id,
+        alert.rule,
+        alert.severity,
+        alert.framework,
+        alert.category,
+        alert.since.isoformat(),
+        utc_key(alert.since),
+        alert.resolved_at.isoformat() if alert.resolved_at else None,
+        utc_key(alert.resolved_at) if alert.resolved_at else None,
+        alert.rulebook_version,
+        alert.message,
+        json.dumps(list(alert.evidence)),
+    )

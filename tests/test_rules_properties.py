@@ -1,0 +1,285 @@
+"""Invariants of the rule engine over random stories (hypothesis) and clean lifecycles.
+
+- arrival order of facts does not change the result;
+- no alert has `since` after `as_of`, and resolved ones were resolved by `as_of`;
+- the far-future history, cut at T, is exactly `evaluate(as_of=T)`:
+  open at T  <=>  since <= T and (resolved_at is None or resolved_at > T);
+- facts that occur after T never delete or move an alert known at T (a retraction resolves);
+- between two change points the open alert set does not change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.codes import FRAMEWORK_CATEGORIES, HARM_CODES, STEPS
+from domain.facts import Fact
+from domain.rulebook import Rulebook
+from domain.rules.engine import FAR_FUTURE, change_points, evaluate, next_deadline
+from tests import factories as f
+from tests.factories import DAY, HOUR, T0, WEEK
+
+BOOK = Rulebook.load_default()
+KINDS = {
+    "wzd": ["rechterlijke_machtiging_wzd"],
+    "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
+    "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
+}
+EVENTS = ["step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended"]
+PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _moment(draw: st.DrawFn, span_days: int = 150) -> datetime:
+    return T0 + timedelta(hours=draw(st.integers(0, 24 * span_days)))
+
+
+def _event(draw: st.DrawFn, kind: str, at: datetime, eid: str) -> Fact:
+    recorded = at + draw(st.sampled_from([timedelta(0), HOUR, 10 * DAY]))
+    extra = {"event_id": eid, "recorded_at": recorded}
+    later = at + timedelta(hours=draw(st.integers(1, 24 * 100)))
+    if kind == "step":
+        return f.fact(
+            "stappenplan.step_completed", at, {"step": draw(st.sampled_from(STEPS))}, **extra
+        )
+    if kind == "requested":
+        return f.fact("review.requested", at, {}, **extra)
+    if kind == "decided":
+        data = {
+            "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
+            "valid_until": draw(st.sampled_from([None, later])),
+        }
+        return f.fact("review.decided", at, data, **extra)
+    if kind == "applied":
+        data = {
+            "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),
+            "emergency": draw(st.sampled_from([None, True, False])),
+        }
+        return f.fact("measure.applied", at, data, **extra)
+    if kind == "evaluated":
+        data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, later]))}
+        return f.fact("measure.evaluated", at, data, **extra)
+    if kind == "extended":
+        return f.fact("measure.extended", at, {"planned_end": later}, **extra)
+    if kind == "afbouw":
+        return f.fact("afbouw.started", at, {}, **extra)
+    return f.fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)
+
+
+@st.composite
+def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
+    """A random measure (any framework, lawful or not) and its client's authorisations."""
+    framework = draw(st.sampled_from(sorted(FRAMEWORK_CATEGORIES)))
+    measure: list[Fact] = []
+    if draw(st.integers(0, 9)) > 0:
+        start = _moment(draw, 5)
+        data = {
+            "framework": framework,
+            "category": draw(st.sampled_from([*FRAMEWORK_CATEGORIES[framework], "admission"])),
+            "setting": draw(
+                st.sampled_from(["residential", "closed_youth_care", "open_youth_care"])
+            ),
+            "grounds": draw(st.lists(st.sampled_from(HARM_CODES), max_size=2)),
+            "planned_start": start,
+            "planned_end": draw(st.sampled_from([None, start + 8 * WEEK, start + 20 * WEEK])),
+            "emergency": draw(st.booleans()),
+            "client_age_years": draw(st.sampled_from([None, 10, 15])),
+        }
+        measure.append(f.fact("measure.proposed", start, data, event_id="p0"))
+    for index in range(draw(st.integers(0, 10))):
+        measure.append(_event(draw, draw(st.sampled_from(EVENTS)), _moment(draw), f"h{index}"))
+    orders = []
+    for index in range(draw(st.integers(0, 2))):
+        valid_from = _moment(draw, 60)
+        kind = draw(st.sampled_from(KINDS[framework]))
+        until = valid_from + timedelta(days=draw(st.integers(1, 200)))
+        orders.append(
+            f.authorization(
+                _moment(draw, 60),
+                kind,
+                valid_from,
+                until,
+                event_id=f"a{index}",
+                authorization_id=f"auth-{index}",
+            )
+        )
+    for index in range(draw(st.integers(0, 2))):
+        targets = [fact.event_id for fact in measure + orders]
+        if targets:
+            target = draw(st.sampled_from(targets))
+            measure.append(f.retracted(_moment(draw), target, event_id=f"r{index}"))
+    return measure, orders
+
+
+def _cut(alerts, moment):
+    """The far-future history as it stood at `moment`."""
+    out = set()
+    for alert in alerts:
+        if alert.since <= moment:
+            closed = (
+                alert.resolved_at if alert.resolved_at and alert.resolved_at <= moment else None
+            )
+            out.add((alert.alert_id, alert.since, closed, alert.message, alert.evidence))
+    return out
+
+
+def _as_seen(alerts):
+    return {(a.alert_id, a.since, a.resolved_at, a.message, a.evidence) for a in alerts}
+
+
+@PROPS
+@given(stories(), st.randoms(use_true_random=False))
+def test_arrival_order_does_not_matter(story, rnd) -> None:
+    """Shuffling the facts (both lists) gives the same alerts."""
+    measure, orders = story
+    expected = evaluate(measure, orders, BOOK, FAR_FUTURE)
+    shuffled, shuffled_orders = measure[:], orders[:]
+    rnd.shuffle(shuffled)
+    rnd.shuffle(shuffled_orders)
+    assert evaluate(shuffled, shuffled_orders, BOOK, FAR_FUTURE) == expected
+
+
+@PROPS
+@given(stories(), st.integers(0, 24 * 400))
+def test_history_cut_at_t_equals_evaluate_at_t(story, hours) -> None:
+    """evaluate(as_of=T) equals the far-future intervals cut at T; no alert starts after T."""
+    measure, orders = story
+    history = evaluate(measure, orders, BOOK, FAR_FUTURE)
+    points = change_points(measure, orders, BOOK)
+    for moment in [T0 + timedelta(hours=hours), *points[:6]]:
+        now = evaluate(measure, orders, BOOK, moment)
+        assert all(a.since <= moment for a in now)
+        assert all(a.resolved_at is None or a.since < a.resolved_at <= moment for a in now)
+        assert all((a.status == "open") == (a.resolved_at is None) for a in now)
+        assert _as_seen(now) == _cut(history, moment)
+        open_now = {a.alert_id for a in now if a.status == "open"}
+        assert open_now == {a.alert_id for a in history if a.open_at(moment)}
+
+
+@PROPS
+@given(stories(), st.integers(0, 24 * 150), st.data())
+def test_later_facts_never_delete_known_alerts(story, hours, data) -> None:
+    """A retraction (or any fact) after T resolves alerts known at T; it never deletes them."""
+    measure, orders = story
+    moment = T0 + timedelta(hours=hours)
+    known = evaluate(measure, orders, BOOK, moment)
+    target = data.draw(st.sampled_from([fact.event_id for fact in measure + orders] or ["none"]))
+    later = f.retracted(moment + HOUR, target, event_id="r-late")
+    after = {a.alert_id: a for a in evaluate([*measure, later], orders, BOOK, FAR_FUTURE)}
+    for alert in known:
+        assert alert.alert_id in after
+        assert after[alert.alert_id].since == alert.since
+        if alert.resolved_at is not None:
+            assert after[alert.alert_id].resolved_at == alert.resolved_at
+
+
+@PROPS
+@given(stories(), st.data())
+def test_open_set_constant_between_change_points(story, data) -> None:
+    """Between two consecutive change points nothing opens or closes."""
+    measure, orders = story
+    points = change_points(measure, orders, BOOK)
+    if len(points) < 2:
+        return
+    index = data.draw(st.integers(0, len(points) - 2))
+    low, high = points[index], points[index + 1]
+    middle = low + (high - low) / 2
+    history = evaluate(measure, orders, BOOK, FAR_FUTURE)
+    assert {a.alert_id for a in history if a.open_at(low)} == {
+        a.alert_id for a in history if a.open_at(middle)
+    }
+
+
+@PROPS
+@given(stories(), st.integers(0, 24 * 150))
+def test_next_deadline_is_after_as_of(story, hours) -> None:
+    """A next deadline is always strictly after as_of."""
+    measure, orders = story
+    moment = T0 + timedelta(hours=hours)
+    upcoming = next_deadline(measure, orders, BOOK, moment)
+    assert upcoming is None or upcoming[0] > moment
+
+
+def _sampled_moments(start: datetime, end: datetime, count: int = 60) -> list[datetime]:
+    step = (end - start) / count
+    return [start + step * index for index in range(count + 1)]
+
+
+def test_lawful_wzd_lifecycle_is_silent_throughout() -> None:
+    """A Wzd measure done by the book raises nothing at any moment."""
+    facts = f.lawful_wzd()
+    assert evaluate(facts, [], BOOK, FAR_FUTURE) == []
+    for moment in _sampled_moments(T0 - DAY, T0 + 52 * WEEK):
+        assert evaluate(facts, [], BOOK, moment) == []
+
+
+def test_lawful_jeugdwet_lifecycle_is_silent_throughout() -> None:
+    """Gesloten jeugdhulp with a machtiging, evaluated every 2 months, then ended: silent."""
+    order = f.authorization(T0, "machtiging_gesloten_jeugdhulp", T0, T0 + 50 * WEEK)
+    facts = [
+        f.proposed(T0, "jeugdwet", "restrict_visits", setting="closed_youth_care", grounds=()),
+        f.step(T0, "gedragswetenschapper_consent"),
+        f.applied(T0 + DAY),
+        f.evaluated(T0 + 4 * WEEK),
+        f.applied(T0 + 6 * WEEK),
+        f.evaluated(T0 + 12 * WEEK),
+        f.ended(T0 + 16 * WEEK),
+    ]
+    assert evaluate(facts, [order], BOOK, FAR_FUTURE) == []
+    for moment in _sampled_moments(T0, T0 + 30 * WEEK):
+        assert evaluate(facts, [order], BOOK, moment) == []
+
+
+def test_lawful_wvggz_lifecycle_is_silent_throughout() -> None:
+    """Verplichte zorg under a covering zorgmachtiging, evaluated in time, ended: silent."""
+    order = f.authorization(T0, "zorgmachtiging", T0, T0 + 24 * WEEK, covers=["admission"])
+    facts = [
+        f.proposed(T0, "wvggz", "admission"),
+        f.step(T0, "geneesheer_directeur_agreement"),
+        f.applied(T0),
+        f.evaluated(T0 + 12 * WEEK),
+        f.ended(T0 + 20 * WEEK),
+    ]
+    assert evaluate(facts, [order], BOOK, FAR_FUTURE) == []
+    for moment in _sampled_moments(T0, T0 + 30 * WEEK):
+        assert evaluate(facts, [order], BOOK, moment) == []
+
+
+def test_retraction_resolves_rather_than_deletes() -> None:
+    """Retracting the offending application resolves its alert at the retraction's time."""
+    offending = f.applied(T0 + DAY)
+    facts = [f.proposed(T0), f.step(T0), offending, f.decided(T0 + 2 * DAY)]
+    retraction = f.retracted(T0 + 5 * DAY, offending)
+    [alert] = [
+        a
+        for a in evaluate([*facts, retraction], [], BOOK, FAR_FUTURE)
+        if a.rule == "APPLIED-WITHOUT-REVIEW"
+    ]
+    assert (alert.since, alert.resolved_at, alert.status) == (T0 + DAY, T0 + 5 * DAY, "resolved")
+    [before] = [
+        a
+        for a in evaluate([*facts, retraction], [], BOOK, T0 + 4 * DAY)
+        if a.rule == "APPLIED-WITHOUT-REVIEW"
+    ]
+    assert before.status == "open" and before.alert_id == alert.alert_id
+
+
+def test_retracted_order_elsewhere_takes_effect_at_its_time() -> None:
+    """retracted_ids maps an order retracted in another stream to the retraction's time."""
+    order = f.authorization(T0, "machtiging_gesloten_jeugdhulp", T0, T0 + 50 * WEEK)
+    facts = [
+        f.proposed(T0, "jeugdwet", "supervision", setting="closed_youth_care"),
+        f.applied(T0 + DAY),
+    ]
+    alerts = evaluate(facts, [order], BOOK, FAR_FUTURE, {order.event_id: T0 + 3 * DAY})
+    [alert] = [a for a in alerts if a.rule == "NO-LEGAL-BASIS"]
+    assert alert.since == T0 + 3 * DAY
+
+
+def test_next_deadline_names_the_rule() -> None:
+    """The status view gets the next due time and its rule."""
+    facts = [f.proposed(T0)]
+    assert next_deadline(facts, [], BOOK, T0) == (T0 + 14 * DAY, "REVIEW-OVERDUE")
+    assert next_deadline(f.lawful_wzd(), [], BOOK, FAR_FUTURE) is None
