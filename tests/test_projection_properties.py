@@ -1,0 +1,169 @@
+"""Properties of the views and the alert index: arrival order and rebuilds change nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.service import Ledger
+from projections import queries
+from tests.conftest import event, lifecycle, messages
+
+PROVIDER = "AGB:12345678"
+FAR = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def story() -> list[dict[str, Any]]:
+    """Two measures of one client, an authorisation, a late review and a retraction."""
+    first = lifecycle("m1")
+    second = [
+        event(
+            "measure.proposed",
+            event_id="n-1",
+            measure_id="m2",
+            occurred_at="2026-04-01T09:00:00+02:00",
+        ),
+        event(
+            "measure.applied",
+            event_id="n-2",
+            measure_id="m2",
+            occurred_at="2026-04-02T09:00:00+02:00",
+        ),
+        event(
+            "review.decided",
+            event_id="n-3",
+            measure_id="m2",
+            occurred_at="2026-05-20T09:00:00+02:00",
+        ),
+        event(
+            "event.retracted",
+            event_id="n-4",
+            measure_id="m2",
+            occurred_at="2026-04-03T09:00:00+02:00",
+            data={"retracts_event_id": "m1-6", "reason": "evaluation of another client"},
+        ),
+    ]
+    order = [event("authorization.registered", event_id="a-1")]
+    return first + second + order
+
+
+def snapshot(ledger: Ledger) -> tuple[Any, ...]:
+    ledger.refresh_alerts()
+    alerts = [a.model_dump() for a in queries.alerts(ledger.sql, FAR, include_resolved=True)]
+    return (
+        queries.status(ledger.sql),
+        [_stable(e) for e in queries.timeline(ledger.sql, PROVIDER, "m1")],
+        [_stable(e) for e in queries.timeline(ledger.sql, PROVIDER, "m2")],
+        alerts,
+    )
+
+
+def _stable(entry: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on arrival: everything but the ledger's own clock and order."""
+    return {k: v for k, v in entry.items() if k not in ("position", "recorded_at", "source")}
+
+
+def _without_registration(snap: tuple[Any, ...]) -> tuple[Any, ...]:
+    *rest, alerts = snap
+    return (*rest, [a for a in alerts if a["rule"] != "LATE-REGISTRATION"])
+
+
+def ingest(path: Path, bodies: list[dict[str, Any]], cuts: list[int]) -> Ledger:
+    ledger = Ledger(f"sqlite:///{path}")
+    start = 0
+    for cut in [*sorted(cuts), len(bodies)]:
+        if cut > start:
+            ledger.submit(messages(*bodies[start:cut]))
+            if cut % 2:
+                ledger.refresh_alerts()  # the index is refreshed at arbitrary moments too
+            start = cut
+    return ledger
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.permutations(story()), st.lists(st.integers(0, 14), max_size=4))
+def test_arrival_order_and_batching_do_not_change_the_views(
+    tmp_path_factory: Any, arrived: list[dict[str, Any]], cuts: list[int]
+) -> None:
+    """Timeline, status and alerts are the same for any arrival order and batch split."""
+    reference = ingest(tmp_path_factory.mktemp("ref") / "l.db", story(), [])
+    shuffled = ingest(tmp_path_factory.mktemp("shuf") / "l.db", arrived, cuts)
+    assert _without_registration(snapshot(shuffled)) == _without_registration(snapshot(reference))
+    reference.close()
+    shuffled.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.permutations(story()), st.lists(st.integers(0, 14), max_size=4))
+def test_rebuild_from_zero_equals_incremental(
+    tmp_path_factory: Any, arrived: list[dict[str, Any]], cuts: list[int]
+) -> None:
+    """Views and alerts rebuilt from the stored events equal those built batch by batch."""
+    ledger = ingest(tmp_path_factory.mktemp("inc") / "l.db", arrived, cuts)
+    incremental = snapshot(ledger)
+    ledger.rebuild()
+    assert snapshot(ledger) == incremental
+    ledger.close()
+
+
+def test_alert_is_resolved_not_deleted_by_a_late_review(tmp_path: Path) -> None:
+    """REVIEW-OVERDUE is resolved by a late decision; --all keeps its history."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    ledger.submit(messages(story()[8]))
+    ledger.refresh_alerts()
+    july = datetime(2026, 7, 1, tzinfo=UTC)
+    assert "REVIEW-OVERDUE" in [a.rule for a in queries.alerts(ledger.sql, july)]
+    ledger.submit(messages(story()[10]))
+    ledger.refresh_alerts()
+    open_now = [a.rule for a in queries.alerts(ledger.sql, july)]
+    history = [
+        a
+        for a in queries.alerts(ledger.sql, july, include_resolved=True)
+        if a.rule == "REVIEW-OVERDUE"
+    ]
+    assert "REVIEW-OVERDUE" not in open_now
+    assert [a.status for a in history] == ["resolved"]
+    assert history[0].resolved_at == datetime.fromisoformat("2026-05-20T09:00:00+02:00")
+    may = datetime(2026, 5, 1, tzinfo=UTC)
+    [then] = [a for a in queries.alerts(ledger.sql, may) if a.rule == "REVIEW-OVERDUE"]
+    assert (then.status, then.resolved_at) == ("open", None)
+    ledger.close()
+
+
+def test_retraction_resolves_the_alert_it_caused(tmp_path: Path) -> None:
+    """An application that was retracted stops counting from the retraction on."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    ledger.submit(messages(*story()[8:10]))
+    retract = event(
+        "event.retracted",
+        event_id="n-9",
+        measure_id="m2",
+        occurred_at="2026-04-05T09:00:00+02:00",
+        data={"retracts_event_id": "n-2", "reason": "registered on the wrong measure"},
+    )
+    ledger.submit(messages(retract))
+    ledger.refresh_alerts()
+    history = queries.alerts(ledger.sql, FAR, include_resolved=True, rule="APPLIED-WITHOUT-REVIEW")
+    assert [(a.status, a.resolved_at) for a in history] == [
+        ("resolved", datetime.fromisoformat("2026-04-05T09:00:00+02:00"))
+    ]
+    ledger.close()
+
+
+def test_no_alert_is_shown_before_its_since(tmp_path: Path) -> None:
+    """alerts(as_of) never shows an alert whose since is after as_of."""
+    ledger = ingest(tmp_path / "l.db", story(), [])
+    ledger.refresh_alerts()
+    for month in range(1, 13):
+        as_of = datetime(2026, month, 15, tzinfo=UTC)
+        found = queries.alerts(ledger.sql, as_of, include_resolved=True)
+        assert all(a.since <= as_of for a in found)
+    ledger.close()
