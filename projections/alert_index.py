@@ -61,7 +61,7 @@ def ddl(dialect: Dialect) -> list[str]:
     ]
 
 
-_FACT_ROWS = (
+FACT_ROWS = (
     "SELECT provider_id, kind, ref, client_id, event_id, type, occurred_at, recorded_at, "
     "actor_role, actor_id, source, data, position FROM view_timeline "
 )
@@ -72,9 +72,11 @@ class AlertIndex:
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
+        self._retracted: dict[str, dict[str, datetime]] = {}
 
     def apply(self, c: SqlCursor, after: int, upto: int) -> int:
         """Re-judge what timeline rows `(after, upto]` touched; return how many measures."""
+        self._retracted = {}  # read once per provider per call, not once per measure
         measures, clients = self._touched(c, after, upto)
         for provider_id, client_id in clients:
             measures.update(self._measures_of_client(c, provider_id, client_id))
@@ -122,15 +124,15 @@ class AlertIndex:
         return [(provider_id, r["ref"]) for r in rows]
 
     def _judge_measure(self, c: SqlCursor, provider_id: str, measure_id: str) -> None:
-        facts = _facts(
+        facts = facts_from_rows(
             c.execute(
-                _FACT_ROWS + "WHERE provider_id = ? AND kind = 'measure' AND ref = ?",
+                FACT_ROWS + "WHERE provider_id = ? AND kind = 'measure' AND ref = ?",
                 [provider_id, measure_id],
             ).fetchall()
         )
         client_id = max(facts, key=lambda f: f.position or 0).client_id if facts else ""
         orders = self._orders(c, provider_id, client_id)
-        retracted = _retractions(c, provider_id)
+        retracted = self._retractions(c, provider_id)
         alerts = evaluate(facts, orders, self.rulebook, FAR_FUTURE, retracted)
         c.execute(
             "DELETE FROM view_alerts WHERE provider_id = ? AND measure_id = ?",
@@ -148,7 +150,7 @@ class AlertIndex:
     def _judge_authorizations(self, c: SqlCursor, provider_id: str, client_id: str) -> None:
         orders = self._orders(c, provider_id, client_id)
         alerts = evaluate_authorization(
-            orders, self.rulebook, FAR_FUTURE, _retractions(c, provider_id)
+            orders, self.rulebook, FAR_FUTURE, self._retractions(c, provider_id)
         )
         c.execute(
             "DELETE FROM view_alerts WHERE provider_id = ? AND client_id = ? "
@@ -157,16 +159,21 @@ class AlertIndex:
         )
         c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
 
+    def _retractions(self, c: SqlCursor, provider_id: str) -> dict[str, datetime]:
+        if provider_id not in self._retracted:
+            self._retracted[provider_id] = retractions(c, provider_id)
+        return self._retracted[provider_id]
+
     def _orders(self, c: SqlCursor, provider_id: str, client_id: str) -> list[Fact]:
-        return _facts(
+        return facts_from_rows(
             c.execute(
-                _FACT_ROWS + "WHERE provider_id = ? AND client_id = ? AND kind = 'authorization'",
+                FACT_ROWS + "WHERE provider_id = ? AND client_id = ? AND kind = 'authorization'",
                 [provider_id, client_id],
             ).fetchall()
         )
 
 
-def _retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
+def retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
     """Each retracted event of the provider, with the moment its first retraction took effect."""
     rows = c.execute(
         "SELECT target_event_id, occurred_at FROM view_retractions WHERE provider_id = ?",
@@ -180,7 +187,7 @@ def _retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
     return found
 
 
-def _facts(rows: Sequence[Any]) -> list[Fact]:
+def facts_from_rows(rows: Sequence[Any]) -> list[Fact]:
     return [
         Fact(
             provider_id=r["provider_id"],
