@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ledger import alerts_cli, commands, kafka_cli, tamper_cli
+from ledger import alerts_cli, commands, feed_cli, kafka_cli, tamper_cli
 from ledger.logging import configure
 from ledger.settings import Settings
 from ledger.storage import StoreUrlError
@@ -71,7 +71,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.set_defaults(handler=commands.demo)
 
-    for extension in (alerts_cli, tamper_cli, kafka_cli):
+    for extension in (alerts_cli, tamper_cli, kafka_cli, feed_cli):
         extension.register(command)
     return parser
 
