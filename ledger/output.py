@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TextIO
 
 
@@ -29,7 +31,7 @@ def emit_table(
     width = width or shutil.get_terminal_size((120, 24)).columns
     cells = [[_cell(row.get(col)) for col in columns] for row in rows]
     widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
-    widths = _fit(widths, width)
+    widths = _fit(widths, width, flexible=len(columns) - 1)
     line = "  ".join(_clip(col, w).ljust(w) for col, w in zip(columns, widths, strict=True))
     out.write(line.rstrip() + "\n")
     for r in cells:
@@ -37,9 +39,22 @@ def emit_table(
         out.write(text.rstrip() + "\n")
 
 
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def short_time(text: str) -> str:
+    """An RFC 3339 time as a table shows it: minutes (seconds if any), the offset kept."""
+    moment = datetime.fromisoformat(text)
+    shown = moment.strftime("%Y-%m-%d %H:%M" + (":%S" if moment.second else ""))
+    offset = moment.strftime("%z")
+    return shown + ("Z" if offset == "+0000" else f"{offset[:3]}:{offset[3:]}")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, str) and _ISO.match(value):
+        return short_time(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict | list):
@@ -51,10 +66,14 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _fit(widths: list[int], total: int) -> list[int]:
-    """Shrink the widest columns first until the row (with 2-space gaps) fits."""
+def _fit(widths: list[int], total: int, flexible: int) -> list[int]:
+    """Make the row (with 2-space gaps) fit: the last column (a message, the data, the raw
+    line) gives way first, down to 10 characters; then the widest columns, evenly."""
     widths = list(widths)
     budget = total - 2 * (len(widths) - 1)
+    excess = sum(widths) - budget
+    if excess > 0:
+        widths[flexible] -= min(excess, max(widths[flexible] - 10, 0))
     while sum(widths) > budget and max(widths) > 6:
         i = widths.index(max(widths))
         widths[i] -= 1
