@@ -14,6 +14,7 @@ trail the measure views' position; rebuilding the views resets it too.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -58,7 +59,18 @@ def ddl(dialect: Dialect) -> list[str]:
         "CREATE INDEX IF NOT EXISTS view_alerts_since ON view_alerts (since_utc)",
         "CREATE INDEX IF NOT EXISTS view_alerts_measure ON view_alerts (provider_id, measure_id)",
         "CREATE INDEX IF NOT EXISTS view_alerts_client ON view_alerts (provider_id, client_id)",
+        "CREATE TABLE IF NOT EXISTS view_alert_rulebook ("
+        "id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, version TEXT NOT NULL)",
     ]
+
+
+def fingerprint(rulebook: Rulebook) -> str:
+    """Identifies the rules that judged the index: version, profiles and policy overrides.
+
+    When it changes (a new rulebook version ships, a policy default is changed) every
+    measure is judged again, so no stored alert was judged by rules no longer in force.
+    """
+    return hashlib.sha256(repr(rulebook).encode("utf-8")).hexdigest()
 
 
 FACT_ROWS = (
@@ -72,7 +84,19 @@ class AlertIndex:
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
+        self.fingerprint = fingerprint(rulebook)
         self._retracted: dict[str, dict[str, datetime]] = {}
+
+    def judged_by_other_rules(self, c: SqlCursor) -> bool:
+        row = c.execute("SELECT fingerprint FROM view_alert_rulebook WHERE id = 1").fetchone()
+        return row is not None and row["fingerprint"] != self.fingerprint
+
+    def record_rules(self, c: SqlCursor) -> None:
+        c.execute("DELETE FROM view_alert_rulebook WHERE id = 1")
+        c.execute(
+            "INSERT INTO view_alert_rulebook VALUES (1, ?, ?)",
+            [self.fingerprint, self.rulebook.version],
+        )
 
     def apply(self, c: SqlCursor, after: int, upto: int) -> int:
         """Re-judge what timeline rows `(after, upto]` touched; return how many measures."""

@@ -92,11 +92,16 @@ class AlertIndexMixin:
     def refresh(self, upto: int, progress: Callable[[int], None] | None = None) -> int:
         """Judge every measure the timeline rows up to `upto` touched; return how many."""
         judged = 0
+        with self.runner.transaction(commit=False) as c:
+            stale = self.index.judged_by_other_rules(c)
+        if stale:
+            self.reset()
         position = self.position()
         while position < upto:
             end = min(position + self.chunk, upto)
             with self.runner.transaction(commit=True) as c:
                 judged += self.index.apply(c, position, end)
+                self.index.record_rules(c)
                 self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
             if progress:
                 progress(end - position)
@@ -106,6 +111,7 @@ class AlertIndexMixin:
     def reset(self) -> None:
         with self.runner.transaction(commit=True) as c:
             c.execute("DELETE FROM view_alerts")
+            c.execute("DELETE FROM view_alert_rulebook")
             c.execute("UPDATE view_status SET next_deadline = NULL, next_deadline_rule = NULL")
             c.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", [ALERTS])
 

@@ -167,3 +167,22 @@ def test_no_alert_is_shown_before_its_since(tmp_path: Path) -> None:
         found = queries.alerts(ledger.sql, as_of, include_resolved=True)
         assert all(a.since <= as_of for a in found)
     ledger.close()
+
+
+def test_a_rule_change_rejudges_every_measure(tmp_path: Path) -> None:
+    """Alerts judged by other rules (a policy override here) are judged again, not kept."""
+    from domain.rulebook import Rulebook
+
+    path = tmp_path / "l.db"
+    ledger = Ledger(f"sqlite:///{path}")
+    ledger.submit(messages(story()[8]))
+    ledger.refresh_alerts()
+    july = datetime(2026, 7, 1, tzinfo=UTC)
+    [before] = queries.alerts(ledger.sql, july, rule="REVIEW-OVERDUE")
+    ledger.close()
+    stricter = Rulebook.load_default(policy={"review": "21 days"})
+    again = Ledger(f"sqlite:///{path}", rulebook=stricter)
+    assert again.refresh_alerts() == 1
+    [after] = queries.alerts(again.sql, july, rule="REVIEW-OVERDUE")
+    assert (after.since - before.since).days == 7
+    again.close()
