@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,3 +19,23 @@ class Settings(BaseSettings):
         default="auto", description="auto: readable on a terminal, JSON otherwise."
     )
     log_level: str = Field(default="warning", description="debug, info, warning or error.")
+    key_file: str | None = Field(
+        default=None,
+        description=(
+            "Ed25519 signing key for checkpoints (PEM, created 0600 on first use). Default: "
+            "<sqlite file>.signing.key beside a SQLite store; for PostgreSQL "
+            "$XDG_DATA_HOME/measure-ledger/<host>_<port>_<db>.signing.key."
+        ),
+    )
+    feed_key_file: str | None = Field(
+        default=None,
+        description=(
+            "File holding the key of the keyed hash (HMAC-SHA256) behind `client_ref` in the "
+            "alert feed: at least 32 bytes, surrounding whitespace ignored. Keep it outside "
+            "the repository, readable only by the feed."
+        ),
+    )
+    feed_key: SecretStr | None = Field(
+        default=None,
+        description="The feed key itself, when a file is not practical; never logged.",
+    )

@@ -5,6 +5,13 @@ The ledger adds one table to the library's: `ledger_event_keys`, the idempotency
 events (the library passes `save(..., event_keys=...)` through to `_insert_events`), so a
 crash can never leave an event without its key or a key without its event, and a second
 writer racing on the same key loses with an IntegrityError instead of storing it twice.
+
+The hash chain (`ledger_chain`, ledger/chain_store.py) is written in that same transaction,
+after the events have their positions and while the store's write lock is held: SQLite holds
+its write lock from the first insert, PostgreSQL's recorder takes `LOCK TABLE ... IN
+EXCLUSIVE MODE` before inserting. So chain order is commit order and no event is ever
+committed without its link. (Keep POSTGRES_ENABLE_DB_FUNCTIONS off: that path bypasses
+these hooks and would store events unchained.)
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.application import EventKey
+from ledger.chain_store import chain_ddl, extend_chain
 from projections.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
 
 KEYS_DDL = (
@@ -95,33 +103,56 @@ def _key_rows(keys: Sequence[EventKey]) -> list[tuple[Any, ...]]:
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder, KeyIndex):
+    chain_enabled = True  # False only in bench/bench_chain.py's baseline run
+
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
         self.runner = SqlRunner(datastore, SQLITE)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), KEYS_DDL]
+        return [*super().construct_create_table_statements(), KEYS_DDL, *chain_ddl(SQLITE)]
 
     def stream_param(self, stream_id: UUID) -> Any:
         return stream_id.hex
 
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        SqlCursor(c, SQLITE).executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+        cursor = SqlCursor(c, SQLITE)
+        cursor.executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+        if self.chain_enabled and ids:
+            extend_chain(cursor, ids, stored_events)
         return ids
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
+    chain_enabled = True
+
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         from psycopg.sql import SQL
 
-        self.sql_create_statements.append(SQL(KEYS_DDL))  # type: ignore[arg-type]
+        if getattr(datastore, "enable_db_functions", False):
+            raise ValueError(
+                "POSTGRES_ENABLE_DB_FUNCTIONS bypasses the idempotency index and the hash "
+                "chain; the ledger needs it off"
+            )
+
+        for ddl in (KEYS_DDL, *chain_ddl(POSTGRES)):
+            self.sql_create_statements.append(SQL(ddl))  # type: ignore[arg-type]
         self.runner = SqlRunner(datastore, POSTGRES)
 
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         SqlCursor(curs, POSTGRES).executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Any, **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Chain the events once they have positions; still in the locked transaction."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if self.chain_enabled and ids:
+            extend_chain(SqlCursor(curs, POSTGRES), ids, stored_events)
+        return ids
 
 
 class StoreUrlError(ValueError):

@@ -53,12 +53,16 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """Each behaviour test runs once per store."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     url = request.getfixturevalue("postgres_url")
     reset_postgres(url)
+    # The PostgreSQL store's signing key would otherwise go to the user's data directory.
+    monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "postgres.signing.key"))
     return url
 
 

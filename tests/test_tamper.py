@@ -1,0 +1,289 @@
+"""Tamper evidence: edits made straight in the database are caught by `verify`, on both stores.
+
+Each test stores two clean lifecycles in two batches (m1: positions 1–9, m2: 10–18; position
+1 opens m1's stream, position k of m1 holds event m1-(k-1)), changes the database behind the
+ledger's back with SQL, and runs `measure-ledger verify` as the inspectorate would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from domain.chain import GENESIS, chain_record
+from ledger.chain_store import as_uuid
+from ledger.checkpoints import Checkpoint, key_id
+from ledger.cli import main
+from ledger.service import Ledger
+from tests.conftest import lifecycle, messages
+
+PROVIDER = "AGB:12345678"
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "keys" / "signing.key"
+    monkeypatch.setenv("LEDGER_KEY_FILE", str(path))
+    return path
+
+
+@pytest.fixture
+def stored(store_url: str, key_file: Path) -> Iterator[Ledger]:
+    """A ledger holding measures m1 and m2, stored in two batches (two checkpoints)."""
+    ledger = Ledger(store_url)
+    ledger.submit(messages(*lifecycle("m1")))
+    ledger.submit(messages(*lifecycle("m2")))
+    yield ledger
+    ledger.close()
+
+
+def verify(url: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, Any]:
+    code = main(["--store", url, "verify", "--format", "json", "--no-progress", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def sql(ledger: Ledger, text: str, params: list[Any] | tuple[Any, ...] = ()) -> list[Any]:
+    """Run one statement as an intruder would; `{events}` and `{pos}` name the events table."""
+    recorder = ledger.app.recorder
+    pos = "rowid" if ledger.store.dialect.name == "sqlite" else "notification_id"
+    text = text.format(events=recorder.events_table_name, pos=pos)  # type: ignore[attr-defined]
+    with ledger.sql.transaction(commit=True) as c:
+        c.execute(text, params)
+        return c.fetchall() if text.lstrip().upper().startswith("SELECT") else []
+
+
+def named(report: dict[str, Any]) -> tuple[Any, ...]:
+    d = report["damage"]
+    return d["position"], d["provider_id"], d["measure_id"], d["event_id"]
+
+
+def test_untouched_ledger_verifies(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing changed: exit 0, every record checked, both batch checkpoints valid."""
+    code, report = verify(stored.store.url, capsys)
+    assert code == 0
+    assert report["intact"] is True
+    assert (report["records"], report["head_position"], report["checkpoints"]) == (18, 18, 2)
+    assert report["unsigned_records"] == 0
+
+
+def test_one_changed_byte_is_named(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """An UPDATE of one byte of a stored event's state names that event."""
+    [row] = sql(stored, "SELECT state FROM {events} WHERE {pos} = 4")
+    state = bytes(row["state"])
+    i = state.index(b'"source"') + 12
+    edited = state[:i] + bytes([state[i] ^ 1]) + state[i + 1 :]
+    sql(stored, "UPDATE {events} SET state = ? WHERE {pos} = 4", [edited])
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert named(report) == (4, PROVIDER, "m1", "m1-3")
+    assert "changed" in report["damage"]["problem"]
+
+
+def test_deleted_event_is_named(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """A DELETE of a stored event names the event that is gone."""
+    sql(stored, "DELETE FROM {events} WHERE {pos} = 6")
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert named(report) == (6, PROVIDER, "m1", "m1-5")
+    assert "deleted" in report["damage"]["problem"]
+
+
+def test_deleted_event_and_chain_row_break_the_next_link(
+    stored: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Removing an event together with its chain row breaks the link of the next record."""
+    sql(stored, "DELETE FROM {events} WHERE {pos} = 6")
+    sql(stored, "DELETE FROM ledger_chain WHERE position = 6")
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert named(report) == (7, PROVIDER, "m1", "m1-6")
+    assert "removed" in report["damage"]["problem"]
+
+
+def test_swapped_events_are_caught(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """Swapping the topic and state of two stored events names the first of them."""
+    rows = sql(stored, "SELECT {pos} AS p, topic, state FROM {events} WHERE {pos} IN (3, 5)")
+    by_pos = {r["p"]: (r["topic"], bytes(r["state"])) for r in rows}
+    for target, source in ((3, 5), (5, 3)):
+        topic, state = by_pos[source]
+        sql(
+            stored,
+            "UPDATE {events} SET topic = ?, state = ? WHERE {pos} = ?",
+            [topic, state, target],
+        )
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert named(report) == (3, PROVIDER, "m1", "m1-2")
+
+
+def test_forged_row_is_caught(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """A row inserted into the events table outside the ledger has no chain link."""
+    sql(
+        stored,
+        "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        "SELECT originator_id, originator_version + 100, topic, state FROM {events} "
+        "WHERE {pos} = 18",
+    )
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert named(report) == (19, PROVIDER, "m2", "m2-8")
+    assert "inserted" in report["damage"]["problem"]
+
+
+def test_rewritten_chain_is_caught_by_the_signed_checkpoint(
+    stored: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An intruder who edits an event and recomputes every hash still fails the checkpoints."""
+    sql(stored, "UPDATE {events} SET state = ? WHERE {pos} = 4", [b'{"forged":true}'])
+    rechain(stored)
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert report["damage"]["checkpoint_id"] == 1
+    assert report["damage"]["position"] == 9
+    assert "rewritten" in report["damage"]["problem"]
+
+
+def test_checkpoint_resigned_with_another_key_is_caught(
+    stored: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkpoint re-signed with a key that is not the ledger's is named."""
+    rechain(stored, forger=Ed25519PrivateKey.generate(), only_checkpoint=2)
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert (report["damage"]["checkpoint_id"], report["damage"]["position"]) == (2, 18)
+    assert "not signed by the trusted key" in report["damage"]["problem"]
+
+
+def test_truncated_tail_is_caught(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """Deleting the newest events and their chain rows leaves a checkpoint beyond the end."""
+    sql(stored, "DELETE FROM {events} WHERE {pos} > 12")
+    sql(stored, "DELETE FROM ledger_chain WHERE position > 12")
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert "removed from the end" in report["damage"]["problem"]
+
+
+def test_exported_checkpoint_proves_an_insider_rewrite(
+    stored: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the signing key an insider can rewrite and re-sign; the exported copy still differs."""
+    exported, public = tmp_path / "cp.json", tmp_path / "pub.pem"
+    argv = ["--store", stored.store.url, "checkpoint", "--export", str(exported)]
+    assert main([*argv, "--public-key", str(public), "--format", "json"]) == 0
+    capsys.readouterr()
+    stored.submit(messages(*lifecycle("m3")))
+    assert verify(stored.store.url, capsys, "--against", str(exported))[0] == 0
+
+    sql(stored, "UPDATE {events} SET state = ? WHERE {pos} = 4", [b'{"forged":true}'])
+    rechain(stored, forger=stored.checkpoints.key)
+    assert verify(stored.store.url, capsys)[0] == 0  # the insider's rewrite is consistent
+    code, report = verify(
+        stored.store.url, capsys, "--against", str(exported), "--public-key", str(public)
+    )
+    assert code == 1
+    assert "does not extend the exported checkpoint" in report["damage"]["problem"]
+
+
+def test_store_without_chain_says_so(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """A store written before tamper evidence existed is reported as unchained, not intact."""
+    sql(stored, "DELETE FROM ledger_chain")
+    sql(stored, "DELETE FROM ledger_checkpoints")
+    code, report = verify(stored.store.url, capsys)
+    assert code == 1
+    assert "no hash chain" in report["damage"]["problem"]
+    assert report["damage"]["position"] == 1
+
+
+def test_verify_without_a_key_is_a_usage_error(
+    stored: Ledger, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checkpoints exist but no key to check them: exit 2, not a false 'intact'."""
+    key_file.unlink()
+    assert main(["--store", stored.store.url, "verify", "--no-progress"]) == 2
+    assert "--public-key" in capsys.readouterr().err
+
+
+def test_key_file_is_private_and_public_key_exports(
+    stored: Ledger, key_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The signing key is created 0600; the exported checkpoint names the public key's id."""
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    public = tmp_path / "pub.pem"
+    assert (
+        main(
+            [
+                "--store",
+                stored.store.url,
+                "checkpoint",
+                "--format",
+                "json",
+                "--public-key",
+                str(public),
+            ]
+        )
+        == 0
+    )
+    body = json.loads(capsys.readouterr().out)
+    assert body["key_id"] == key_id(stored.checkpoints.key.public_key())
+    assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    assert Checkpoint.from_export(body).signed_by(stored.checkpoints.key.public_key())
+
+
+def test_a_batch_of_duplicates_adds_no_checkpoint(stored: Ledger) -> None:
+    """Checkpoints follow the head: a batch that stores nothing signs nothing new."""
+    stored.submit(messages(*lifecycle("m1")))
+    assert len(stored.checkpoints.all()) == 2
+
+
+def rechain(
+    ledger: Ledger,
+    *,
+    forger: Ed25519PrivateKey | None = None,
+    only_checkpoint: int | None = None,
+) -> None:
+    """What an intruder with database access does: recompute the chain, re-sign checkpoints."""
+    if only_checkpoint is None:
+        global_prev, streams = GENESIS, {}
+        for n in ledger.app.recorder.select_notifications(1, 10_000):
+            sid = as_uuid(n.originator_id)
+            link = chain_record(
+                n.id,
+                sid,
+                n.originator_version,
+                n.topic,
+                bytes(n.state),
+                global_prev=global_prev,
+                stream_prev=streams.get(sid, GENESIS),
+            )
+            global_prev, streams[sid] = link.global_hash, link.stream_hash
+            sql(
+                ledger,
+                "UPDATE ledger_chain SET record_hash = ?, global_hash = ?, stream_hash = ? "
+                "WHERE position = ?",
+                [link.record_hash, link.global_hash, link.stream_hash, n.id],
+            )
+    if forger is None:
+        return
+    for cp in ledger.checkpoints.all():
+        if only_checkpoint not in (None, cp.checkpoint_id):
+            continue
+        [row] = sql(
+            ledger, "SELECT global_hash FROM ledger_chain WHERE position = ?", [cp.position]
+        )
+        kid = key_id(forger.public_key())
+        head = bytes(row["global_hash"])
+        forged = Checkpoint(cp.position, head.hex(), cp.created_at, kid, "")
+        signature = forger.sign(forged.message()).hex()
+        sql(
+            ledger,
+            "UPDATE ledger_checkpoints SET head_hash = ?, key_id = ?, signature = ? "
+            "WHERE checkpoint_id = ?",
+            [head.hex(), kid, signature, cp.checkpoint_id],
+        )
