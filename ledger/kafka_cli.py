@@ -1,12 +1,162 @@
-"""Commands of this part of the ledger; `register` adds them to the command line."""
+"""`measure-ledger consume`: the Kafka ingest loop on the command line (CONTRACT §3).
+
+Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch finished, offsets committed),
+1 when the bad-message limit halted the loop or a Kafka/store error stopped it (nothing
+committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import threading
 from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from consumers.kafka_dlq import (
+    DEFAULT_BAD_WINDOW,
+    DEFAULT_MAX_BAD_SHARE,
+    DlqLimitExceededError,
+)
+from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
+from ledger.output import emit_json
 
 Command = Callable[..., argparse.ArgumentParser]
+
+# Set by dedicated options, or invariants of the loop (it commits, after storing).
+RESERVED_OPTIONS = frozenset(
+    {"bootstrap_servers", "group_id", "enable_auto_commit", "key_deserializer",
+     "value_deserializer"}
+)  # fmt: skip
+EXIT_HALTED = 1
 
 
 def register(command: Command) -> None:
     """Add this module's subcommands via `command(name, help_text)`."""
+    p = command(
+        "consume",
+        "Run the Kafka ingest loop until stopped (SIGTERM/SIGINT: finish, commit, exit 0).",
+    )
+    p.add_argument(
+        "--bootstrap-servers",
+        metavar="H:P[,H:P]",
+        default=os.environ.get("LEDGER_KAFKA_BOOTSTRAP_SERVERS"),
+        required="LEDGER_KAFKA_BOOTSTRAP_SERVERS" not in os.environ,
+        help="Kafka brokers (default: $LEDGER_KAFKA_BOOTSTRAP_SERVERS)",
+    )
+    p.add_argument("--topic", default="measure-events", help="topic to read (measure-events)")
+    p.add_argument("--group", default="measure-ledger", help="consumer group (measure-ledger)")
+    p.add_argument(
+        "--dlq-topic",
+        default="measure-events.dlq",
+        help="where malformed messages are copied, with origin and reason headers",
+    )
+    p.add_argument(
+        "--kafka-option",
+        action="append",
+        default=[],
+        type=kafka_option,
+        metavar="KEY=VALUE",
+        help="a kafka-python consumer setting, e.g. max_poll_interval_ms=3000 (repeatable)",
+    )
+    p.add_argument(
+        "--max-bad-share",
+        type=_share,
+        default=DEFAULT_MAX_BAD_SHARE,
+        help="stop when more than this share of the last --bad-window messages were "
+        f"malformed (default {DEFAULT_MAX_BAD_SHARE}; 1 disables)",
+    )
+    p.add_argument(
+        "--bad-window",
+        type=_positive_int,
+        default=DEFAULT_BAD_WINDOW,
+        help=f"messages the bad share is judged over (default {DEFAULT_BAD_WINDOW})",
+    )
+    p.add_argument(
+        "--commit-interval",
+        type=float,
+        default=1.0,
+        help="seconds between offset commits (default 1; 0 commits every batch)",
+    )
+    p.add_argument(
+        "--allow-provider",
+        action="append",
+        default=None,
+        metavar="PROVIDER_ID",
+        help="only these provider ids may arrive on the topic; others are dead-lettered "
+        "(repeatable; default: any provider)",
+    )
+    p.set_defaults(handler=run_consume)
+
+
+def run_consume(args: argparse.Namespace) -> int:
+    settings = IngestSettings(
+        bootstrap_servers=args.bootstrap_servers,
+        topic=args.topic,
+        group=args.group,
+        dlq_topic=args.dlq_topic,
+        consumer_options=dict(args.kafka_option),
+        max_bad_share=args.max_bad_share,
+        bad_window=args.bad_window,
+        commit_interval_s=args.commit_interval,
+        allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
+    )
+    with stop_on_signals(threading.Event()) as stop:
+        try:
+            totals = consume(args.store, settings, stop)
+        except DlqLimitExceededError as error:
+            print(f"measure-ledger consume: halted: {error}", file=sys.stderr)
+            return EXIT_HALTED
+    if args.format == "json":
+        emit_json(totals.as_dict())
+    else:
+        print(
+            f"accepted {totals.accepted}  duplicates {totals.duplicates}  "
+            f"rejected {totals.rejected}  batches {totals.batches}"
+        )
+    return 0
+
+
+def kafka_option(text: str) -> tuple[str, Any]:
+    """Parse KEY=VALUE for a kafka-python consumer setting: ints, floats, true/false, none,
+    else the string. Unknown or reserved keys are usage errors, so a typo cannot pass."""
+    key, sep, raw = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if key in RESERVED_OPTIONS:
+        raise argparse.ArgumentTypeError(f"{key} is set by consume itself")
+    if key not in KafkaConsumer.DEFAULT_CONFIG:
+        raise argparse.ArgumentTypeError(f"{key!r} is not a kafka-python consumer setting")
+    return key, _value(raw.strip())
+
+
+def _value(raw: str) -> Any:
+    lowered = raw.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for convert in (int, float):
+        try:
+            return convert(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("a share in (0, 1], e.g. 0.2")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value

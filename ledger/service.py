@@ -112,7 +112,7 @@ class Ledger:
         )
         if project:
             self.projector.catch_up(recent=outcome.recordings)
-        log.info("batch stored", messages=len(messages), **counts.as_dict())
+        log.debug("batch stored", messages=len(messages), **counts.as_dict())
         return counts, letters
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:

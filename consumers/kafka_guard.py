@@ -1,0 +1,61 @@
+"""Which providers may write to which topic.
+
+When each care provider has its own topic (or its own ACL'd producer on a shared topic), an
+event naming another provider is a misrouted or forged message: storing it would put facts
+in another provider's ledger. The guard dead-letters it before it reaches the event store.
+Malformed messages are left alone here: `Ledger.submit` gives them a precise reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from consumers.dead_letters import DeadLetter
+from ledger.service import RawMessage
+
+
+@dataclass(frozen=True)
+class ProviderGuard:
+    """`allowed[topic]` is the set of provider ids that may arrive on `topic`; topics not in
+    the mapping accept every provider."""
+
+    allowed: Mapping[str, frozenset[str]]
+
+    def split(
+        self, topic: str, messages: Sequence[RawMessage]
+    ) -> tuple[list[RawMessage], list[DeadLetter]]:
+        """Return the messages to submit and the dead letters of the foreign ones."""
+        permitted = self.allowed.get(topic)
+        if permitted is None:
+            return list(messages), []
+        keep: list[RawMessage] = []
+        foreign: list[DeadLetter] = []
+        for message in messages:
+            provider = _provider_of(message.raw)
+            if provider is None or provider in permitted:
+                keep.append(message)
+            else:
+                foreign.append(
+                    DeadLetter(
+                        source=message.source,
+                        reason=(
+                            f"provider_id {provider!r} may not send on topic {topic!r} "
+                            f"(allowed: {', '.join(sorted(permitted))})"
+                        ),
+                        raw=message.raw,
+                        provider_id=provider,
+                    )
+                )
+        return keep, foreign
+
+
+def _provider_of(raw: bytes) -> str | None:
+    """The provider_id of a well-formed-enough message, else None (submit will judge it)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    provider = body.get("provider_id") if isinstance(body, dict) else None
+    return provider if isinstance(provider, str) else None

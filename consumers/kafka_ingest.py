@@ -1,0 +1,277 @@
+"""The Kafka ingest loop: `measure-events` → `Ledger.submit` → commit, in a consumer group.
+
+One loop, no auto-commit (STYLE points 8–10, after arroyo and quix-streams):
+
+1. poll a batch; every record becomes `RawMessage(value, "topic/partition@offset")`;
+2. `ledger.submit` stores it durably — malformed messages land in the dead-letter store;
+3. those dead letters are produced to the DLQ topic and flushed;
+4. only then are the batch's next offsets (offset + 1) queued for commit; `CommitPolicy`
+   throttles the commits, and a rebalance or shutdown forces one.
+
+A crash anywhere before step 4's commit means redelivery, never loss, and redelivery is a
+no-op in the ledger. A `BadShareLimit` halts the loop when too much of the stream is
+malformed. Any other error stops the loop without committing and propagates: we never log
+and continue past a message we could not store. SIGTERM/SIGINT only set a flag; the loop
+finishes the batch in hand, commits, closes and returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import structlog
+from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import errors as kafka_errors
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from consumers.kafka_dlq import (
+    DEFAULT_BAD_WINDOW,
+    DEFAULT_MAX_BAD_SHARE,
+    BadShareLimit,
+    DlqPublisher,
+)
+from consumers.kafka_guard import ProviderGuard
+from consumers.kafka_offsets import CommitPolicy, PendingOffsets
+from ledger.service import IngestCounts, Ledger, RawMessage
+
+log = structlog.get_logger("measure_ledger.kafka")
+
+# The group has moved on without us: the offsets we hold belong to a partition someone else
+# now reads from the last commit. Not committing them costs redelivery, nothing more.
+STALE_MEMBERSHIP = (
+    kafka_errors.CommitFailedError,
+    kafka_errors.RebalanceInProgressError,
+    kafka_errors.UnknownMemberIdError,
+    kafka_errors.IllegalGenerationError,
+)
+# Connection settings the DLQ producer shares with the consumer (same cluster, same auth).
+SHARED_PREFIXES = ("security_", "ssl_", "sasl_", "socks5_", "client_dns_lookup", "api_version")
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """Everything `consume` can be told; defaults are the documented ones (docs/kafka.md)."""
+
+    bootstrap_servers: str
+    topic: str = "measure-events"
+    group: str = "measure-ledger"
+    dlq_topic: str = "measure-events.dlq"
+    consumer_options: Mapping[str, Any] = field(default_factory=dict)
+    max_bad_share: float = DEFAULT_MAX_BAD_SHARE
+    bad_window: int = DEFAULT_BAD_WINDOW
+    commit_interval_s: float = 1.0
+    commit_every: int = 10_000
+    poll_timeout_ms: int = 500
+    allowed_providers: frozenset[str] | None = None
+
+    def consumer_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "auto_offset_reset": "earliest",  # a new group reads everything: nothing skipped
+            "max_poll_records": 2000,  # bigger batches, fewer store transactions
+            "client_id": "measure-ledger-consume",
+            **self.consumer_options,
+        }
+        # Invariants of the loop, never overridable: the loop commits, by itself.
+        config.update(
+            bootstrap_servers=self.bootstrap_servers.split(","),
+            group_id=self.group,
+            enable_auto_commit=False,
+        )
+        return config
+
+    def producer_config(self) -> dict[str, Any]:
+        shared = {k: v for k, v in self.consumer_options.items() if k.startswith(SHARED_PREFIXES)}
+        return {
+            **shared,
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "acks": "all",
+            "linger_ms": 5,
+            "client_id": "measure-ledger-dlq",
+        }
+
+
+@dataclass
+class IngestTotals(IngestCounts):
+    batches: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {**super().as_dict(), "batches": self.batches}
+
+
+class CommitOnRevoke(AsyncConsumerRebalanceListener):
+    """Commits stored-but-uncommitted offsets before a partition moves to another consumer.
+
+    Async because kafka-python 3 runs listeners on its IO thread, where a blocking
+    `commit()` is refused; awaiting `commit_async` keeps heartbeats going meanwhile.
+    """
+
+    def __init__(self, consumer: KafkaConsumer, pending: PendingOffsets) -> None:
+        self.consumer = consumer
+        self.pending = pending
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        offsets = self.pending.take(revoked)
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit_async(offsets)
+        except STALE_MEMBERSHIP as error:
+            log.warning("commit on revoke refused; the new owner re-reads", error=repr(error))
+        else:
+            log.info("committed on revoke", offsets=_describe(offsets))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info("partitions assigned", partitions=sorted(_name(tp) for tp in assigned))
+
+    async def on_partitions_lost(self, lost: set[TopicPartition]) -> None:
+        self.pending.drop(lost)
+        log.warning("partitions lost; their new owner re-reads", partitions=len(lost))
+
+
+class IngestLoop:
+    """The run loop; built by `consume`, or by a test with its own clients."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        consumer: KafkaConsumer,
+        dlq: DlqPublisher,
+        settings: IngestSettings,
+        stop: threading.Event,
+    ) -> None:
+        self.ledger, self.consumer, self.dlq, self.settings = ledger, consumer, dlq, settings
+        self.stop = stop
+        self.pending = PendingOffsets()
+        self.policy = CommitPolicy(settings.commit_interval_s, settings.commit_every)
+        self.limit = BadShareLimit(settings.max_bad_share, settings.bad_window)
+        allowed = settings.allowed_providers
+        self.guard = ProviderGuard({settings.topic: allowed} if allowed is not None else {})
+        self.totals = IngestTotals()
+
+    def run(self) -> IngestTotals:
+        """Consume until `stop` is set; then commit and return. On any error: no commit."""
+        listener = CommitOnRevoke(self.consumer, self.pending)
+        self.consumer.subscribe([self.settings.topic], listener=listener)
+        log.info("consuming", topic=self.settings.topic, group=self.settings.group)
+        while not self.stop.is_set():
+            polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
+            batch = {tp: records for tp, records in polled.items() if records}
+            if batch:
+                self._handle(batch)
+            if self.policy.due():
+                self.commit()
+        self.commit()
+        log.info("stopped", **self.totals.as_dict())
+        return self.totals
+
+    def _handle(self, batch: Mapping[TopicPartition, Sequence[ConsumerRecord]]) -> None:
+        """Store one poll's records (all partitions, one `submit`), publish its dead letters,
+        then queue its next offsets for commit — in that order, so a failure at any step
+        leaves the offsets uncommitted."""
+        by_source = {_source(r): r for records in batch.values() for r in records}
+        messages = [RawMessage(r.value or b"", source) for source, r in by_source.items()]
+        messages, foreign = self.guard.split(self.settings.topic, messages)
+        self.ledger.dead_letters.add(foreign)
+        counts, letters = self.ledger.submit(messages)
+        letters = [*foreign, *letters]
+        counts.rejected = len(letters)
+        self.limit.record(len(by_source), len(letters))  # raises before anything is committed
+        self.dlq.publish(letters, by_source)
+        next_offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        self.pending.advance(next_offsets)
+        self.policy.stored(len(by_source))
+        self.totals += counts
+        self.totals.batches += 1
+        self._log_batch(batch, counts, next_offsets)
+
+    def commit(self) -> None:
+        """Commit the queued offsets of partitions we still own; drop the others (their new
+        owner re-reads from the last commit, which the ledger absorbs)."""
+        queued = self.pending.take()
+        owned = self.consumer.assignment()
+        offsets = {tp: meta for tp, meta in queued.items() if tp in owned}
+        if offsets:
+            try:
+                self.consumer.commit(offsets)
+            except STALE_MEMBERSHIP as error:
+                log.warning("commit refused; the new owner re-reads", error=repr(error))
+        self.policy.committed()
+
+    def _log_batch(
+        self,
+        batch: Mapping[TopicPartition, Sequence[ConsumerRecord]],
+        counts: IngestCounts,
+        next_offsets: Mapping[TopicPartition, int],
+    ) -> None:
+        lag = 0
+        for tp, next_offset in next_offsets.items():
+            highwater = self.consumer.highwater(tp)  # cached from the fetch: no round trip
+            lag += max((highwater or next_offset) - next_offset, 0)
+        log.info(
+            "kafka batch",
+            messages=sum(len(records) for records in batch.values()),
+            accepted=counts.accepted,
+            duplicates=counts.duplicates,
+            rejected=counts.rejected,
+            offsets={_name(tp): f"{r[0].offset}-{r[-1].offset}" for tp, r in batch.items()},
+            lag=lag,
+        )
+
+
+def consume(store_url: str, settings: IngestSettings, stop: threading.Event) -> IngestTotals:
+    """Run the loop until `stop` is set. On success the final commit has happened before
+    the consumer closes; on an error the consumer closes without committing and the error
+    propagates."""
+    with open_loop(store_url, settings, stop) as loop:
+        return loop.run()
+
+
+@contextlib.contextmanager
+def open_loop(
+    store_url: str, settings: IngestSettings, stop: threading.Event
+) -> Iterator[IngestLoop]:
+    """Composition root of the loop: the ledger and both Kafka clients, closed in reverse
+    order on the way out (the consumer never commits on close: the loop does)."""
+    with contextlib.ExitStack() as stack:
+        ledger = Ledger(store_url)
+        stack.callback(ledger.close)
+        consumer = KafkaConsumer(**settings.consumer_config())
+        stack.callback(consumer.close, autocommit=False)
+        dlq = DlqPublisher(KafkaProducer(**settings.producer_config()), settings.dlq_topic)
+        stack.callback(dlq.close)
+        yield IngestLoop(ledger, consumer, dlq, settings, stop)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+    """SIGTERM and SIGINT only set `stop`; the loop finishes its batch and commits."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("stop requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _source(record: ConsumerRecord) -> str:
+    return f"{record.topic}/{record.partition}@{record.offset}"
+
+
+def _name(tp: TopicPartition) -> str:
+    return f"{tp.topic}/{tp.partition}"
+
+
+def _describe(offsets: Mapping[TopicPartition, OffsetAndMetadata]) -> dict[str, int]:
+    return {_name(tp): meta.offset for tp, meta in offsets.items()}

