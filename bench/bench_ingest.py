@@ -25,7 +25,7 @@ from ledger.logging import configure
 from ledger.service import Ledger
 from ledger.synthetic import encode, generate_events
 
-BATCH = 2000
+BATCH = 5000
 
 
 def write_events(path: Path, events: int, seed: int) -> int:

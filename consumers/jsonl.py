@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from ledger.service import IngestCounts, Ledger, RawMessage
 
-BATCH_LINES = 2000
+BATCH_LINES = 5000
 
 
 def read_batches(
