@@ -222,12 +222,23 @@ def _links(ledger: Ledger) -> Iterator[ChainLink]:
 
 
 def _stored(notification: Any) -> StoredEvent:
-    return StoredEvent(
-        originator_id=as_uuid(notification.originator_id),
-        originator_version=notification.originator_version,
-        topic=notification.topic,
-        state=bytes(notification.state),
-    )
+    """The stored record as the chain hashes it; a value of the wrong type is damage too."""
+    state = notification.state
+    try:
+        if isinstance(state, str):  # e.g. rewritten by an SQL string function
+            state = state.encode("utf-8")
+        return StoredEvent(
+            originator_id=as_uuid(notification.originator_id),
+            originator_version=int(notification.originator_version),
+            topic=str(notification.topic),
+            state=bytes(state),
+        )
+    except (TypeError, ValueError) as error:
+        raise DamageFoundError(
+            Damage(
+                f"stored event is unreadable ({error}): edited outside the ledger", notification.id
+            )
+        ) from None
 
 
 def _describe(

@@ -287,3 +287,22 @@ def rechain(
             "WHERE checkpoint_id = ?",
             [head.hex(), kid, signature, cp.checkpoint_id],
         )
+
+
+def test_state_rewritten_as_text_is_named_not_crashed(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An SQL string function that turns a stored event into TEXT is caught as a change."""
+    import sqlite3
+
+    ledger = Ledger(sqlite_url)
+    ledger.submit(messages(*lifecycle()[:3]))
+    ledger.close()
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        conn.execute(
+            "UPDATE stored_events SET state = replace(state, 'seclusion', 'supervisn') "
+            "WHERE rowid = 2"
+        )
+    code, report = verify(sqlite_url, capsys)
+    assert code == 1
+    assert named(report) == (2, "AGB:12345678", "m1", "m1-1")
