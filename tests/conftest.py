@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ledger.logging import configure
 from ledger.service import Ledger, RawMessage
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -24,6 +25,12 @@ def _postgres_problem() -> str | None:
     except Exception as error:  # any failure to reach it is a reason to skip locally
         return f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
     return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_logs() -> None:
+    """Logs go where the product sends them (stderr, warnings and up), never into stdout."""
+    configure("warning", "console")
 
 
 @pytest.fixture(scope="session")
