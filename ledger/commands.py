@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -117,15 +118,14 @@ def timeline(args: argparse.Namespace) -> int:
         emit_json(entries)
     else:
         for entry in entries:
-            entry["retracted"] = (
-                f"RETRACTED by {entry['retracted_by']}: {entry['retraction_reason']}"
-                if entry["retracted_by"]
-                else ""
-            )
-        emit_table(
-            entries,
-            ("occurred_at", "type", "event_id", "actor_role", "recorded_at", "retracted", "data"),
-        )
+            details = json.dumps(entry["data"], ensure_ascii=False, separators=(",", ":"))
+            if entry["retracted_by"]:
+                details = (
+                    f"RETRACTED by {entry['retracted_by']} ({entry['retraction_reason']}) "
+                    f"{details}"
+                )
+            entry["details"] = details
+        emit_table(entries, ("occurred_at", "recorded_at", "type", "event_id", "details"))
     return 0
 
 

@@ -100,7 +100,8 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     print("\nA few critical and high alerts:")
     shown = {}
-    for alert in examples:
+    rank = {"critical": 0, "high": 1}
+    for alert in sorted(examples, key=lambda a: (rank[a.severity], a.since)):
         shown.setdefault(alert.rule, alert)  # one per rule keeps the list short and varied
     emit_table(
         [a.model_dump(mode="json") for a in list(shown.values())[:8]],
@@ -115,6 +116,8 @@ def run_demo(args: argparse.Namespace) -> int:
             "\nExplore it:\n"
             f"  {cli} status\n"
             f"  {cli} timeline {example['provider_id']} {example['measure_id']}\n"
-            f"  {cli} rejects"
+            f"  {cli} alerts --all --format json\n"
+            f"  {cli} rejects\n"
+            f"  {cli} verify"
         )
     return 0
