@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -92,20 +93,24 @@ def status(args: argparse.Namespace) -> int:
         rows = queries.status(ledger.sql, args.provider)
     if args.format == "json":
         emit_json(rows)
-    else:
-        emit_table(
-            rows,
-            (
-                "provider_id",
-                "measure_id",
-                "framework",
-                "category",
-                "phase",
-                "last_occurred_at",
-                "next_deadline",
-                "next_deadline_rule",
-            ),
-        )
+        return 0
+    now = datetime.now(UTC)
+    for row in rows:
+        due = row["next_deadline"]
+        if due and row["phase"] != "ended" and datetime.fromisoformat(due) <= now:
+            row["next_deadline_rule"] = f"{row['next_deadline_rule']} (overdue)"
+    emit_table(
+        rows,
+        (
+            "provider_id",
+            "measure_id",
+            "framework",
+            "category",
+            "phase",
+            "next_deadline",
+            "next_deadline_rule",
+        ),
+    )
     return 0
 
 
