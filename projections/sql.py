@@ -52,8 +52,46 @@ class SqlRunner:
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SqlCursor]:
+        if commit and self.dialect is SQLITE:
+            with self._sqlite_write() as cursor:
+                yield cursor
+            return
         with self.datastore.transaction(commit=commit) as cursor:
             yield SqlCursor(cursor, self.dialect)
+
+    @contextmanager
+    def _sqlite_write(self) -> Iterator[SqlCursor]:
+        """A SQLite write transaction that takes the write lock first (`BEGIN IMMEDIATE`).
+
+        A deferred transaction that reads and then writes cannot wait for another process's
+        writer: SQLite answers "database is locked" at once, because its snapshot is stale.
+        Taking the lock up front makes it wait (the busy timeout) and then see fresh data.
+        """
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                yield SqlCursor(cursor, self.dialect)
+            except BaseException as error:
+                connection.rollback()
+                _raise_as_library_error(error)
+                raise
+            else:
+                connection.commit()
+
+
+def _raise_as_library_error(error: BaseException) -> None:
+    """sqlite3's errors as the eventsourcing errors the library's own transactions raise."""
+    import sqlite3
+
+    from eventsourcing import persistence
+
+    for raw, ours in (
+        (sqlite3.IntegrityError, persistence.IntegrityError),
+        (sqlite3.OperationalError, persistence.OperationalError),
+    ):
+        if isinstance(error, raw):
+            raise ours(error) from error
 
 
 class SqlCursor:
