@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from domain.rulebook import RulebookError
 from ledger import alerts_cli, commands, feed_cli, kafka_cli, tamper_cli
 from ledger.logging import configure
 from ledger.settings import Settings
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure(args.log_level, args.log_format)
     try:
         return int(args.handler(args) or EXIT_OK)
-    except (UsageError, commands.InputError, StoreUrlError) as error:
+    except (UsageError, commands.InputError, StoreUrlError, RulebookError) as error:
         print(f"measure-ledger {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

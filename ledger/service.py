@@ -16,6 +16,7 @@ from domain.application import Incoming, LedgerApplication
 from domain.parsing import Malformed, parse_event
 from domain.rulebook import Rulebook
 from ledger.checkpoints import Checkpoints, default_key_path
+from ledger.settings import Settings
 from ledger.storage import StoreUrl
 from projections.alert_index import AlertIndex
 from projections.recorders import (
@@ -73,7 +74,7 @@ class Ledger:
         self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
             AlertIndexSQLite if sqlite else AlertIndexPostgres
         )
-        self.alert_index.index = AlertIndex(rulebook or Rulebook.load_default())
+        self.alert_index.index = AlertIndex(rulebook or configured_rulebook())
         self.checkpoints = Checkpoints(self.sql, default_key_path(self.store))
 
     def submit(
@@ -134,6 +135,14 @@ class Ledger:
 
     def close(self) -> None:
         self.app.close()
+
+
+def configured_rulebook() -> Rulebook:
+    """The shipped rulebook with this installation's policy values and provider profiles."""
+    settings = Settings()
+    return Rulebook.load_default(
+        policy=settings.policy or None, provider_profiles=settings.provider_profiles or None
+    )
 
 
 def _letter(message: RawMessage, reason: str) -> DeadLetter:

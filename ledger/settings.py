@@ -39,3 +39,17 @@ class Settings(BaseSettings):
         default=None,
         description="The feed key itself, when a file is not practical; never logged.",
     )
+    policy: dict[str, str | bool] = Field(
+        default_factory=dict,
+        description=(
+            "Overrides of the rulebook's policy values (never of statutory periods), as JSON, "
+            'e.g. {"review": "21 days", "rule.LATE-REGISTRATION": false}.'
+        ),
+    )
+    provider_profiles: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Wzd stappenplan profile per provider, as JSON, e.g. "
+            '{"AGB:12345678": "bestuurlijke-afspraken-2024"}; others use the statutory 2020 one.'
+        ),
+    )

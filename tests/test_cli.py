@@ -45,9 +45,7 @@ def test_second_ingest_reports_every_event_as_duplicate(
 ) -> None:
     """Ingesting the same file twice stores nothing new."""
     run(capsys, "--store", sqlite_url, "ingest", str(events_file))
-    _, out, _ = run(
-        capsys, "--store", sqlite_url, "ingest", str(events_file), "--format", "json"
-    )
+    _, out, _ = run(capsys, "--store", sqlite_url, "ingest", str(events_file), "--format", "json")
     assert json.loads(out) == {"accepted": 0, "duplicates": 9, "rejected": 4}
     _, out, _ = run(capsys, "--store", sqlite_url, "rejects", "--format", "json")
     assert len(json.loads(out)) == 4  # the bad lines are kept once per origin
@@ -152,3 +150,37 @@ def test_console_script_reads_stdin(tmp_path: Path, events_file: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"accepted": 9, "duplicates": 0, "rejected": 4}
+
+
+def test_policy_from_the_environment_changes_the_judgement(
+    capsys: pytest.CaptureFixture[str],
+    events_file: Path,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LEDGER_POLICY overrides a policy period; the alert index is judged again with it."""
+    run(capsys, "--store", sqlite_url, "ingest", str(events_file))
+
+    def review_overdue_since() -> str:
+        _, out, _ = run(
+            capsys,
+            "--store",
+            sqlite_url,
+            "alerts",
+            "--all",
+            "--rule",
+            "REVIEW-OVERDUE",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-12-31",
+        )
+        [alert] = json.loads(out)
+        return alert["since"]
+
+    default = review_overdue_since()
+    monkeypatch.setenv("LEDGER_POLICY", '{"review": "21 days"}')
+    assert review_overdue_since() > default
+    monkeypatch.setenv("LEDGER_POLICY", '{"rule.REVIEW-OVERDUE": "not a bool"}')
+    code, _, err = run(capsys, "--store", sqlite_url, "alerts")
+    assert code == 2 and "rule.REVIEW-OVERDUE" in err
