@@ -60,7 +60,7 @@ class IngestCounts:
 class Ledger:
     def __init__(self, store_url: str, rulebook: Rulebook | None = None) -> None:
         self.store = StoreUrl(store_url)
-        self.app = LedgerApplication(env=self.store.environment())
+        self.app = LedgerApplication(env=self.store.environment() | cipher_environment())
         datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
         self.sql = SqlRunner(datastore, self.store.dialect)
         self.dead_letters = DeadLetterStore(self.sql)
@@ -135,6 +135,17 @@ class Ledger:
 
     def close(self) -> None:
         self.app.close()
+
+
+def cipher_environment() -> dict[str, str]:
+    """Encryption at rest, when a key is configured; the key never reaches a log."""
+    key = Settings().cipher_key
+    if key is None:
+        return {}
+    return {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": key.get_secret_value(),
+    }
 
 
 def configured_rulebook() -> Rulebook:

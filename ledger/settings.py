@@ -53,3 +53,11 @@ class Settings(BaseSettings):
             '{"AGB:12345678": "bestuurlijke-afspraken-2024"}; others use the statutory 2020 one.'
         ),
     )
+    cipher_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Encrypt stored events at rest (AES-GCM, the eventsourcing library's cipher): a "
+            "base64 key of 16, 24 or 32 bytes. Without it events are stored in the clear. "
+            "The views (timeline, status, alerts) are derived data and stay readable."
+        ),
+    )
