@@ -17,13 +17,13 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kafka import KafkaProducer
 
 from consumers.alert_feed import CRASH_AFTER_FLUSH_ENV, FeedSettings, run_feed
 from consumers.kafka_ingest import stop_on_signals
 from domain.feed_changes import MIN_KEY_BYTES
+from ledger.kafka_options import option_parser
 from ledger.output import emit_json
 from ledger.settings import Settings
 
@@ -119,32 +119,7 @@ def load_key(settings: Settings) -> bytes:
     return key
 
 
-def producer_option(text: str) -> tuple[str, Any]:
-    """Parse KEY=VALUE for a kafka-python producer setting: ints, floats, true/false, none,
-    else the string. Unknown or reserved keys are usage errors, so a typo cannot pass."""
-    key, sep, raw = text.partition("=")
-    key = key.strip().replace("-", "_")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    if key in RESERVED_OPTIONS:
-        raise argparse.ArgumentTypeError(f"{key} is set by feed itself")
-    if key not in KafkaProducer.DEFAULT_CONFIG:
-        raise argparse.ArgumentTypeError(f"{key!r} is not a kafka-python producer setting")
-    return key, _value(raw.strip())
-
-
-def _value(raw: str) -> Any:
-    lowered = raw.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for convert in (int, float):
-        try:
-            return convert(raw)
-        except ValueError:
-            pass
-    return raw
+producer_option = option_parser(KafkaProducer.DEFAULT_CONFIG, RESERVED_OPTIONS, "feed", "producer")
 
 
 def _crash_hook() -> int | None:

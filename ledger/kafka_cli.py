@@ -12,7 +12,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from kafka import KafkaConsumer
 
@@ -22,6 +21,7 @@ from consumers.kafka_dlq import (
     DlqLimitExceededError,
 )
 from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
+from ledger.kafka_options import option_parser
 from ledger.output import emit_json
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -120,32 +120,7 @@ def run_consume(args: argparse.Namespace) -> int:
     return 0
 
 
-def kafka_option(text: str) -> tuple[str, Any]:
-    """Parse KEY=VALUE for a kafka-python consumer setting: ints, floats, true/false, none,
-    else the string. Unknown or reserved keys are usage errors, so a typo cannot pass."""
-    key, sep, raw = text.partition("=")
-    key = key.strip().replace("-", "_")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    if key in RESERVED_OPTIONS:
-        raise argparse.ArgumentTypeError(f"{key} is set by consume itself")
-    if key not in KafkaConsumer.DEFAULT_CONFIG:
-        raise argparse.ArgumentTypeError(f"{key!r} is not a kafka-python consumer setting")
-    return key, _value(raw.strip())
-
-
-def _value(raw: str) -> Any:
-    lowered = raw.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for convert in (int, float):
-        try:
-            return convert(raw)
-        except ValueError:
-            pass
-    return raw
+kafka_option = option_parser(KafkaConsumer.DEFAULT_CONFIG, RESERVED_OPTIONS, "consume", "consumer")
 
 
 def _share(text: str) -> float:
