@@ -28,7 +28,7 @@ from domain.facts import Fact
 from domain.rules.engine import evaluate, evaluate_authorization
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.synthetic import encode, generate_events
+from ledger.synthetic import write_jsonl
 from projections import queries
 from projections.alert_index import FACT_ROWS, facts_from_rows, retractions
 
@@ -37,9 +37,7 @@ AS_OF = datetime(2026, 9, 1, tzinfo=UTC)
 
 def build(path: Path, events: int, seed: int) -> tuple[Ledger, dict[str, float]]:
     source = path.with_suffix(".jsonl")
-    with source.open("wb") as out:
-        for body in generate_events(events, seed=seed):
-            out.write(encode(body))
+    write_jsonl(source, events, seed)
     ledger = Ledger(f"sqlite:///{path}")
     started = time.perf_counter()
     with source.open("rb") as handle:

@@ -25,20 +25,11 @@ from consumers import jsonl
 from ledger.logging import configure
 from ledger.service import Ledger
 from ledger.storage import LedgerSQLiteRecorder
-from ledger.synthetic import encode, generate_events
+from ledger.synthetic import write_jsonl
 from ledger.verify import verify_ledger
 
 BATCH = 2000
 MILLION = 1_000_000
-
-
-def write_events(path: Path, events: int, seed: int) -> int:
-    count = 0
-    with path.open("wb") as out:
-        for body in generate_events(events, seed=seed):
-            out.write(encode(body))
-            count += 1
-    return count
 
 
 def ingest(path: Path, db: Path, *, chained: bool) -> tuple[float, float]:
@@ -79,7 +70,7 @@ def main() -> int:
         work = Path(tmp)
         os.environ["LEDGER_KEY_FILE"] = str(work / "bench-signing.key")
         source = work / "events.jsonl"
-        events = write_events(source, args.events, args.seed)
+        events = write_jsonl(source, args.events, args.seed)
         plain, chained = [], []
         for n in range(args.rounds):  # alternate, so drift in the machine hits both alike
             plain.append(ingest(source, work / f"plain{n}.db", chained=False))

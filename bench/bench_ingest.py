@@ -24,18 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from consumers import jsonl
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.synthetic import encode, generate_events
+from ledger.synthetic import write_jsonl
 
 BATCH = 5000
-
-
-def write_events(path: Path, events: int, seed: int) -> int:
-    count = 0
-    with path.open("wb") as out:
-        for body in generate_events(events, seed=seed):
-            out.write(encode(body))
-            count += 1
-    return count
 
 
 def plain_sqlite(path: Path, db: Path) -> float:
@@ -82,7 +73,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         events_file = work / "events.jsonl"
-        n = write_events(events_file, args.events, args.seed)
+        n = write_jsonl(events_file, args.events, args.seed)
         plain = plain_sqlite(events_file, work / "plain.db")
         ledger_seconds, counts = ledger_ingest(events_file, work / "ledger.db")
     result = {

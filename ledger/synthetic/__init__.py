@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal, overload
 
 from ledger.synthetic.clock import DEFAULT_START
@@ -40,6 +41,7 @@ __all__ = [
     "generate_events",
     "generate_with_manifest",
     "iter_jsonl",
+    "write_jsonl",
 ]
 
 
@@ -95,3 +97,13 @@ def iter_jsonl(
     `malformed_share` extra lines that the ledger must dead-letter."""
     events = generate(measures, seed, start, providers, problem_share)
     return encode_lines(events, malformed_share=malformed_share, seed=seed)
+
+
+def write_jsonl(path: Path, n_events: int, seed: int = 7) -> int:
+    """Write about `n_events` events as JSON Lines (flat memory); return how many were written."""
+    count = 0
+    with path.open("wb") as out:
+        for body in generate_events(n_events, seed=seed):
+            out.write(encode(body))
+            count += 1
+    return count
