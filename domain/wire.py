@@ -11,12 +11,15 @@ One module-level `TypeAdapter` over the discriminated union validates raw bytes 
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -64,8 +67,43 @@ EventId = _ident(128)
 ProviderId = _ident(64)
 MeasureId = _ident(128)
 ClientId = Annotated[_ident(128), AfterValidator(_no_bsn)]
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+#: Care happens between these years. Outside them a time is a data error, and it must be
+#: refused here: every later step (UTC keys, deadlines, the feed) does arithmetic on it.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """Text must be RFC 3339 proper; pydantic alone also takes `+0100`, no seconds, spaces."""
+    if not isinstance(value, str):
+        return value  # a number or null: the datetime type itself names the error
+    if not _RFC3339.match(value):
+        if _NAIVE.match(value):
+            raise ValueError(
+                "date-time has no offset; send RFC 3339 with an offset, e.g. +01:00 or Z"
+            )
+        raise ValueError(
+            "not an RFC 3339 date-time; send e.g. 2026-03-01T09:30:00+01:00 "
+            "(date, T, time with seconds, offset)"
+        )
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError as error:
+        raise ValueError(f"not a valid date-time: {error}") from None
+
+
+def _plausible(value: datetime) -> datetime:
+    year = value.astimezone(UTC).year if EARLIEST_YEAR < value.year < LATEST_YEAR else value.year
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+    return value
+
+
 Timestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_plausible),
     Field(description="RFC 3339 date-time with an offset, e.g. 2026-03-01T09:30:00+01:00"),
 ]
 
@@ -242,8 +280,6 @@ class _Envelope(_Strict):
     )
     occurred_at: Timestamp = Field(description="When it happened in care.")
     actor: Actor | None = Field(default=None, description="Who did it.")
-
-    model_config = ConfigDict(populate_by_name=True)
 
 
 class _MeasureEnvelope(_Envelope):

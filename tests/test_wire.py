@@ -182,3 +182,25 @@ def test_any_valid_event_round_trips_through_the_schema(body: dict[str, Any]) ->
     first = PROVIDER_EVENT.validate_json(json.dumps(body))
     dumped = first.model_dump_json(by_alias=True, exclude_none=True)
     assert PROVIDER_EVENT.validate_json(dumped) == first
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("9999-12-31T23:59:59-14:00", "occurred_at: year 9999 is outside 1900-2200"),
+        ("0001-01-01T00:30:00+01:00", "occurred_at: year 1 is outside 1900-2200"),
+        ("2026-03-02T09:00+01:00", "occurred_at: not an RFC 3339 date-time"),
+        ("2026-03-02T09:00:00+0100", "occurred_at: not an RFC 3339 date-time"),
+        ("2026-03-02 09:00:00+01:00", "occurred_at: not an RFC 3339 date-time"),
+        ("2026-02-30T09:00:00Z", "occurred_at: not a valid date-time: day is out of range"),
+    ],
+)
+def test_times_must_be_rfc3339_and_plausible(moment: str, expected: str) -> None:
+    """Only RFC 3339 with an offset, between 1900 and 2200: later arithmetic must not fail."""
+    assert expected in reason(event(occurred_at=moment))
+
+
+def test_the_python_field_name_of_schema_is_not_accepted() -> None:
+    """`schema_` is an unknown field like any other; only `schema` is the contract's name."""
+    body = {**event(), "schema_": "measure-event/v1"}
+    assert "schema_: unknown field" in reason(body)
