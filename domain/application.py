@@ -86,7 +86,12 @@ class LedgerApplication(Application[UUID]):
             try:
                 return self._append_once(batch)
             except IntegrityError:
+                self._forget_cached(batch)  # another writer won a race: judge again
+            except BaseException:
+                # The cached streams were changed in place and not stored: keeping them would
+                # leave a gap in a stream's versions on the next save.
                 self._forget_cached(batch)
+                raise
         raise ConflictingWriteError(
             f"gave up after {MAX_ATTEMPTS} attempts: another writer kept storing the same events"
         )

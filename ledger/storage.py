@@ -176,7 +176,9 @@ class StoreUrl:
             path = unquote(self.url.removeprefix("sqlite://"))
             path = path[1:] if path.startswith("/") and not path.startswith("//") else path
             if not path or path == ":memory:":
-                raise StoreUrlError(f"store URL {self.url!r}: a SQLite file path is required")
+                raise StoreUrlError(
+                    f"store URL {self.redacted()!r}: a SQLite file path is required"
+                )
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": path,
@@ -185,7 +187,9 @@ class StoreUrl:
             }
         if parts.scheme in ("postgresql", "postgres"):
             if not parts.hostname or not parts.path.strip("/"):
-                raise StoreUrlError(f"store URL {self.url!r}: expected postgresql://user@host/db")
+                raise StoreUrlError(
+                    f"store URL {self.redacted()!r}: expected postgresql://user@host/db"
+                )
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
@@ -199,7 +203,7 @@ class StoreUrl:
                 "APPLICATION_RECORDER_TOPIC": "ledger.storage:LedgerPostgresRecorder",
             }
         raise StoreUrlError(
-            f"store URL {self.url!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
+            f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
         )
 
     def redacted(self) -> str:

@@ -170,3 +170,37 @@ def test_events_can_be_encrypted_at_rest(sqlite_url: str, monkeypatch: pytest.Mo
         states = [row[0] for row in conn.execute("SELECT state FROM stored_events")]
     assert states
     assert not any(b"seclusion" in state or b"m1-1" in state for state in states)
+
+
+def test_a_failed_save_leaves_no_half_applied_stream_in_the_cache(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After any failure of a save, the next save continues the stream without a gap."""
+    from eventsourcing.persistence import OperationalError
+
+    ledger = Ledger(sqlite_url)
+    ledger.submit(messages(*lifecycle()[:2]))
+    real_save = ledger.app.save
+
+    def failing_save(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ledger.app, "save", failing_save)
+    with pytest.raises(OperationalError):
+        ledger.submit(messages(lifecycle()[2]))
+    monkeypatch.setattr(ledger.app, "save", real_save)
+    ledger.submit(messages(*lifecycle()[2:]))
+    ledger.close()
+    fresh = Ledger(sqlite_url)
+    assert fresh.rebuild() == 9
+    assert queries.status(fresh.sql)[0]["facts"] == 8
+    fresh.close()
+
+
+def test_store_url_errors_do_not_show_the_password() -> None:
+    """A PostgreSQL password never appears in an error message."""
+    from ledger.storage import StoreUrl, StoreUrlError
+
+    with pytest.raises(StoreUrlError) as error:
+        StoreUrl("postgresql://ledger:S3cretPw@db.example").environment()
+    assert "S3cretPw" not in str(error.value)
