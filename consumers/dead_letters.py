@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.identifiers import mask_bsns
 from projections.sql import Dialect, SqlRunner
 
 
@@ -24,6 +25,14 @@ class DeadLetter:
     provider_id: str | None = None
     event_id: str | None = None
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        masked = mask_bsns(self.raw)
+        if masked != self.raw:
+            object.__setattr__(self, "raw", masked)
+            object.__setattr__(
+                self, "reason", f"{self.reason} (a BSN-like number in the input was masked)"
+            )
 
     @property
     def raw_text(self) -> str:

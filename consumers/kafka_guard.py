@@ -55,7 +55,7 @@ def _provider_of(raw: bytes) -> str | None:
     """The provider_id of a well-formed-enough message, else None (submit will judge it)."""
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: submit rejects it
         return None
     provider = body.get("provider_id") if isinstance(body, dict) else None
     return provider if isinstance(provider, str) else None

@@ -39,6 +39,23 @@ def looks_like_bsn(value: str) -> bool:
     return any(passes_elfproef(m.group()) for m in _NINE_DIGIT_RUN.finditer(value))
 
 
+_NINE_DIGIT_BYTES = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")
+BSN_MASK = b"#########"
+
+
+def mask_bsns(raw: bytes) -> bytes:
+    """The bytes with every BSN-like run replaced by `#########` (same length, same offsets).
+
+    Rejected input is kept raw so a provider can see what it sent, but a BSN must not enter
+    the ledger even there: the number is masked and the rest of the bytes stay as they were.
+    """
+    if len(raw) < 9 or _NINE_DIGIT_BYTES.search(raw) is None:
+        return raw
+    return _NINE_DIGIT_BYTES.sub(
+        lambda m: BSN_MASK if passes_elfproef(m.group().decode()) else m.group(), raw
+    )
+
+
 @lru_cache(maxsize=65536)
 def measure_stream_id(provider_id: str, measure_id: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"measure\x1f{provider_id}\x1f{measure_id}")

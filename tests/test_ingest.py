@@ -204,3 +204,16 @@ def test_store_url_errors_do_not_show_the_password() -> None:
     with pytest.raises(StoreUrlError) as error:
         StoreUrl("postgresql://ledger:S3cretPw@db.example").environment()
     assert "S3cretPw" not in str(error.value)
+
+
+def test_a_bsn_in_rejected_input_is_masked_in_the_dead_letters(ledger: Ledger) -> None:
+    """Rejected input is kept, but a BSN in it never reaches the ledger, not even there."""
+    bad = event(client_id="123456782")
+    other = {**event(event_id="x"), "note": "BSN 111222333 and order 123456789"}
+    ledger.submit(messages(bad, other))
+    letters = ledger.dead_letters.list()
+    assert len(letters) == 2
+    assert all(b"123456782" not in d.raw and b"111222333" not in d.raw for d in letters)
+    assert b"#########" in letters[0].raw
+    assert b"123456789" in letters[1].raw  # not a BSN (fails the elfproef): kept as sent
+    assert all("masked" in d.reason for d in letters)
