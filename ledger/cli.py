@@ -16,6 +16,7 @@ from ledger import alerts_cli, commands, feed_cli, kafka_cli, tamper_cli
 from ledger.logging import configure
 from ledger.settings import Settings
 from ledger.storage import StoreUrlError
+from projections.recorders import RulebookChangedError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -86,7 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure(args.log_level, args.log_format)
     try:
         return int(args.handler(args) or EXIT_OK)
-    except (UsageError, commands.InputError, StoreUrlError, RulebookError) as error:
+    except (
+        UsageError,
+        commands.InputError,
+        StoreUrlError,
+        RulebookError,
+        RulebookChangedError,
+    ) as error:
         print(f"measure-ledger {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

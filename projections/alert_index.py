@@ -91,6 +91,14 @@ class AlertIndex:
         row = c.execute("SELECT fingerprint FROM view_alert_rulebook WHERE id = 1").fetchone()
         return row is not None and row["fingerprint"] != self.fingerprint
 
+    def stored_rules(self, c: SqlCursor) -> str:
+        row = c.execute(
+            "SELECT version, fingerprint FROM view_alert_rulebook WHERE id = 1"
+        ).fetchone()
+        return (
+            f"rulebook {row['version']}, fingerprint {row['fingerprint'][:12]}" if row else "none"
+        )
+
     def record_rules(self, c: SqlCursor) -> None:
         c.execute("DELETE FROM view_alert_rulebook WHERE id = 1")
         c.execute(

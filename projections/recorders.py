@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from domain.rulebook import Rulebook
 from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
 from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
-from projections.sql import POSTGRES, SQLITE, Dialect, SqlRunner
+from projections.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
 
 
 class ViewRecorderMixin:
@@ -78,6 +79,22 @@ class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
         self.views = MeasureViews()
 
 
+#: Advisory lock key of the alert index on PostgreSQL ("alertidx" in ASCII).
+ALERT_INDEX_LOCK = 0x616C657274696478
+
+
+class RulebookChangedError(Exception):
+    """The index was judged by other rules than this process has; re-judging is deliberate."""
+
+    def __init__(self, stored: str, current: Rulebook) -> None:
+        super().__init__(
+            f"the alert index was judged by other rules ({stored}) than this process has "
+            f"(rulebook {current.version} with its policy settings); run "
+            "`measure-ledger rebuild` to judge every measure again with these rules, or use "
+            "the same LEDGER_POLICY and LEDGER_PROVIDER_PROFILES as the process that judged it"
+        )
+
+
 class AlertIndexMixin:
     """The alert index as a tracking recorder: intervals and position in one transaction."""
 
@@ -90,23 +107,34 @@ class AlertIndexMixin:
         return self.max_tracking_id(ALERTS) or 0  # type: ignore[attr-defined]
 
     def refresh(self, upto: int, progress: Callable[[int], None] | None = None) -> int:
-        """Judge every measure the timeline rows up to `upto` touched; return how many."""
-        judged = 0
+        """Judge every measure the timeline rows up to `upto` touched; return how many.
+
+        The position is read inside each write transaction, after taking the index's lock
+        (SQLite: the write lock; PostgreSQL: an advisory lock), so two processes refreshing at
+        once take turns instead of judging the same rows twice.
+        """
         with self.runner.transaction(commit=False) as c:
-            stale = self.index.judged_by_other_rules(c)
-        if stale:
-            self.reset()
-        position = self.position()
-        while position < upto:
-            end = min(position + self.chunk, upto)
-            with self.runner.transaction(commit=True) as c:
-                judged += self.index.apply(c, position, end)
-                self.index.record_rules(c)
-                self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
+            if self.index.judged_by_other_rules(c):
+                raise RulebookChangedError(self.index.stored_rules(c), self.index.rulebook)
+        judged = 0
+        while True:
+            try:
+                with self.runner.transaction(commit=True) as c:
+                    self._lock(c)
+                    position = self._max_tracking_id(ALERTS, c.raw) or 0  # type: ignore[attr-defined]
+                    if position >= upto:
+                        return judged
+                    end = min(position + self.chunk, upto)
+                    judged += self.index.apply(c, position, end)
+                    self.index.record_rules(c)
+                    self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
+            except IntegrityError:
+                continue  # another process got there first: read its position again
             if progress:
                 progress(end - position)
-            position = end
-        return judged
+
+    def _lock(self, c: SqlCursor) -> None:
+        """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did."""
 
     def reset(self) -> None:
         with self.runner.transaction(commit=True) as c:
@@ -128,6 +156,9 @@ class AlertIndexSQLite(AlertIndexMixin, SQLiteTrackingRecorder):
 
 
 class AlertIndexPostgres(AlertIndexMixin, PostgresTrackingRecorder):
+    def _lock(self, c: SqlCursor) -> None:
+        c.execute("SELECT pg_advisory_xact_lock(?)", [ALERT_INDEX_LOCK])
+
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         from psycopg.sql import SQL

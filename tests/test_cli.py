@@ -158,28 +158,22 @@ def test_policy_from_the_environment_changes_the_judgement(
     sqlite_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """LEDGER_POLICY overrides a policy period; the alert index is judged again with it."""
+    """LEDGER_POLICY overrides a policy period; a store judged otherwise needs a rebuild."""
     run(capsys, "--store", sqlite_url, "ingest", str(events_file))
 
     def review_overdue_since() -> str:
         _, out, _ = run(
-            capsys,
-            "--store",
-            sqlite_url,
-            "alerts",
-            "--all",
-            "--rule",
-            "REVIEW-OVERDUE",
-            "--format",
-            "json",
-            "--as-of",
-            "2026-12-31",
-        )
+            capsys, "--store", sqlite_url, "alerts", "--all", "--rule", "REVIEW-OVERDUE",
+            "--format", "json", "--as-of", "2026-12-31",
+        )  # fmt: skip
         [alert] = json.loads(out)
         return alert["since"]
 
     default = review_overdue_since()
     monkeypatch.setenv("LEDGER_POLICY", '{"review": "21 days"}')
+    code, _, err = run(capsys, "--store", sqlite_url, "alerts")
+    assert code == 2 and "measure-ledger rebuild" in err
+    assert run(capsys, "--store", sqlite_url, "rebuild")[0] == 0
     assert review_overdue_since() > default
     monkeypatch.setenv("LEDGER_POLICY", '{"rule.REVIEW-OVERDUE": "not a bool"}')
     code, _, err = run(capsys, "--store", sqlite_url, "alerts")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,9 +170,10 @@ def test_no_alert_is_shown_before_its_since(tmp_path: Path) -> None:
     ledger.close()
 
 
-def test_a_rule_change_rejudges_every_measure(tmp_path: Path) -> None:
-    """Alerts judged by other rules (a policy override here) are judged again, not kept."""
+def test_other_rules_refuse_until_every_measure_is_judged_again(tmp_path: Path) -> None:
+    """An index judged by other rules is never mixed or silently wiped: rebuild re-judges."""
     from domain.rulebook import Rulebook
+    from projections.recorders import RulebookChangedError
 
     path = tmp_path / "l.db"
     ledger = Ledger(f"sqlite:///{path}")
@@ -182,7 +184,46 @@ def test_a_rule_change_rejudges_every_measure(tmp_path: Path) -> None:
     ledger.close()
     stricter = Rulebook.load_default(policy={"review": "21 days"})
     again = Ledger(f"sqlite:///{path}", rulebook=stricter)
-    assert again.refresh_alerts() == 1
+    with pytest.raises(RulebookChangedError, match="measure-ledger rebuild"):
+        again.refresh_alerts()
+    [unchanged] = queries.alerts(again.sql, july, rule="REVIEW-OVERDUE")
+    assert unchanged == before
+    again.rebuild()
     [after] = queries.alerts(again.sql, july, rule="REVIEW-OVERDUE")
     assert (after.since - before.since).days == 7
+    assert after.alert_id == before.alert_id
     again.close()
+
+
+def test_concurrent_refreshes_take_turns(store_url: str) -> None:
+    """Two processes refreshing the alert index at once judge each measure once, no error."""
+    import threading
+
+    writer = Ledger(store_url)
+    for n in range(40):
+        writer.submit(messages(*lifecycle(f"c{n}")[:3]))
+    readers = [Ledger(store_url), Ledger(store_url)]
+    for reader in readers:
+        reader.alert_index.chunk = 25  # many small transactions, so the two interleave
+    judged: list[int] = []
+    errors: list[BaseException] = []
+
+    def refresh(reader: Ledger) -> None:
+        try:
+            judged.append(reader.refresh_alerts())
+        except BaseException as error:  # the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=refresh, args=(r,)) for r in readers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(judged) >= 40  # a measure split across two chunks is judged in each
+    together = queries.alerts(writer.sql, FAR, include_resolved=True)
+    writer.rebuild()
+    assert together == queries.alerts(writer.sql, FAR, include_resolved=True)
+    assert together
+    for ledger in (writer, *readers):
+        ledger.close()
