@@ -49,7 +49,8 @@ def ddl(dialect: Dialect) -> list[str]:
         "(provider_id, client_id, kind)",
         "CREATE TABLE IF NOT EXISTS view_retractions ("
         "provider_id TEXT NOT NULL, target_event_id TEXT NOT NULL, "
-        "retraction_event_id TEXT NOT NULL, occurred_at TEXT NOT NULL, reason TEXT NOT NULL, "
+        "retraction_event_id TEXT NOT NULL, occurred_at TEXT NOT NULL, "
+        "occurred_utc TEXT NOT NULL, reason TEXT NOT NULL, "
         "PRIMARY KEY (provider_id, target_event_id, retraction_event_id))",
         "CREATE TABLE IF NOT EXISTS view_status ("
         "provider_id TEXT NOT NULL, measure_id TEXT NOT NULL, client_id TEXT NOT NULL, "
@@ -181,7 +182,10 @@ class MeasureViews:
             for event, _ in ordered:
                 cached.state = step(cached.state, event.type_name, event.occurred_at, event.data)
             cached.last_key = max(cached.last_key, _care_key(ordered[-1][0]))
-            cached.client_id = ordered[-1][0].client_id
+        # The client is the one the provider named last (highest position), on either path.
+        cached.client_id = (
+            max(new, key=lambda pair: pair[1])[0].client_id if new else cached.client_id
+        )
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
             self._complete = False
@@ -253,6 +257,7 @@ def _retraction_row(event: Any) -> tuple[Any, ...]:
         event.data["retracts_event_id"],
         event.event_id,
         event.occurred_at.isoformat(),
+        utc_key(event.occurred_at),
         event.data["reason"],
     )
 

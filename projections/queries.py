@@ -68,13 +68,14 @@ def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str
             "FROM view_timeline t LEFT JOIN view_retractions r "
             "ON r.provider_id = t.provider_id AND r.target_event_id = t.event_id "
             "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
-            "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.retraction_event_id",
+            "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.occurred_utc, "
+            "r.retraction_event_id",
             [provider_id, measure_id],
         ).fetchall()
     entries: list[dict[str, Any]] = []
     for r in rows:
         if entries and entries[-1]["position"] == r["position"]:
-            continue  # retracted twice: the first retraction is the one shown
+            continue  # retracted twice: the earliest retraction (the one that counts) is shown
         entries.append(
             {
                 "position": r["position"],

@@ -217,3 +217,21 @@ def test_a_bsn_in_rejected_input_is_masked_in_the_dead_letters(ledger: Ledger) -
     assert b"#########" in letters[0].raw
     assert b"123456789" in letters[1].raw  # not a BSN (fails the elfproef): kept as sent
     assert all("masked" in d.reason for d in letters)
+
+
+def test_status_client_is_the_one_named_last_whatever_the_batching(ledger: Ledger) -> None:
+    """If a provider changes a measure's client pseudonym, the latest message wins, always."""
+    ledger.submit(messages(event(event_id="p1")))
+    later_in_care = event(
+        "measure.applied", event_id="p2", client_id="cl-a", occurred_at="2026-05-01T09:00:00+02:00"
+    )
+    earlier_in_care = event(
+        "measure.evaluated",
+        event_id="p3",
+        client_id="cl-b",
+        occurred_at="2026-04-01T09:00:00+02:00",
+    )
+    ledger.submit(messages(later_in_care, earlier_in_care))
+    incremental = queries.status(ledger.sql)[0]["client_id"]
+    ledger.rebuild()
+    assert incremental == queries.status(ledger.sql)[0]["client_id"] == "cl-b"
