@@ -18,12 +18,37 @@ from domain.rules.timeline_state import MeasureState, Window, uncovered
 
 
 def check(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
-    if state.framework is None or state.end is not None:
-        return
-    yield from _review_overdue(state, book)
-    yield from _evaluation_overdue(state, book)
-    yield from _afbouw_overdue(state, book)
-    yield from _emergency_overrun(state, book)
+    for part in (review_overdue, evaluation_overdue, afbouw_overdue, emergency_overrun):
+        yield from part(state, book)
+
+
+def _stopped(state: MeasureState) -> bool:
+    """No clock runs without a plan or once the measure ended."""
+    return state.framework is None or state.end is not None
+
+
+def review_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the plan, the end, the review requests and decisions."""
+    if not _stopped(state):
+        yield from _review_overdue(state, book)
+
+
+def evaluation_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the plan, the end, the evaluations and only the first application."""
+    if not _stopped(state):
+        yield from _evaluation_overdue(state, book)
+
+
+def afbouw_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the plan, the end, the extensions and only the first application."""
+    if not _stopped(state):
+        yield from _afbouw_overdue(state, book)
+
+
+def emergency_overrun(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the plan, the end, the applications, the authorisations and decisions."""
+    if not _stopped(state):
+        yield from _emergency_overrun(state, book)
 
 
 def term_end(state: MeasureState, book: Rulebook) -> tuple[Fact, object]:

@@ -19,19 +19,14 @@ projection can store the intervals and re-evaluate only at `change_points`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from itertools import chain
 
 from domain.alerts import Alert, alert_id
 from domain.facts import Fact
 from domain.rulebook import Rulebook
-from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
-from domain.rules.findings import Finding
-from domain.rules.registration import authorization_too_long, late_registration
-from domain.rules.sweep import FindingsAt, Interval, sweep
-from domain.rules.timeline_state import MeasureState, active_facts
+from domain.rules.incremental import AuthorizationFindings, measure_findings
+from domain.rules.sweep import Interval, sweep
 from domain.wire import AUTHORIZATION_TYPES
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
@@ -39,48 +34,22 @@ _BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
 
 RetractedIds = frozenset[str] | Mapping[str, datetime] | None
 
-_MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...] = (
-    legal_basis.check,
-    deadlines.check,
-    wzd_procedure.check,
-    jeugdwet.check,
-)
-
 
 def _external(retracted_ids: RetractedIds, facts: Sequence[Fact]) -> dict[str, datetime]:
-    known = {fact.event_id for fact in facts}
-    if retracted_ids is None:
+    """The retractions from elsewhere that name one of these facts.
+
+    The mapping is usually a whole provider's retractions (thousands), the facts a dozen:
+    look the facts up in it rather than scan it (the order of the result does not matter).
+    """
+    if not retracted_ids:
         return {}
     if isinstance(retracted_ids, Mapping):
-        return {eid: at for eid, at in retracted_ids.items() if eid in known}
-    return {eid: _BEGINNING for eid in retracted_ids if eid in known}
-
-
-def _measure_findings(
-    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-) -> FindingsAt:
-    def findings_at(moment: datetime) -> list[Finding]:
-        active = active_facts(facts, moment, external)
-        orders = [fact for fact in active if fact.type in AUTHORIZATION_TYPES]
-        own = [fact for fact in active if fact.type not in AUTHORIZATION_TYPES]
-        state = MeasureState.fold(own, orders)
-        found = chain.from_iterable(rule(state, book) for rule in _MEASURE_RULES)
-        return [
-            replace(f, framework=state.framework, category=state.category)
-            for f in chain(found, late_registration(state.facts, book))
-        ]
-
-    return findings_at
-
-
-def _authorization_findings(
-    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-) -> FindingsAt:
-    def findings_at(moment: datetime) -> list[Finding]:
-        orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
-        return [*authorization_too_long(orders, book), *late_registration(orders, book)]
-
-    return findings_at
+        return {
+            fact.event_id: retracted_ids[fact.event_id]
+            for fact in facts
+            if fact.event_id in retracted_ids
+        }
+    return {fact.event_id: _BEGINNING for fact in facts if fact.event_id in retracted_ids}
 
 
 def _event_times(facts: Sequence[Fact], external: Mapping[str, datetime]) -> list[datetime]:
@@ -129,7 +98,7 @@ def evaluate(
     facts = [*own, *authorization_facts]
     external = _external(retracted_ids, facts)
     result = sweep(
-        _event_times(facts, external), _measure_findings(facts, rulebook, external), as_of
+        _event_times(facts, external), measure_findings(facts, rulebook, external), as_of
     )
     return _ordered(_alert(i, own, rulebook, measure=True) for i in result.intervals)
 
@@ -150,7 +119,7 @@ def evaluate_authorization(
     if not any(fact.type in AUTHORIZATION_TYPES for fact in facts):
         return []
     external = _external(retracted_ids, facts)
-    findings_at = _authorization_findings(facts, rulebook, external)
+    findings_at = AuthorizationFindings(facts, rulebook, external)
     result = sweep(_event_times(facts, external), findings_at, as_of)
     return _ordered(_alert(i, facts, rulebook, measure=False) for i in result.intervals)
 
@@ -167,7 +136,7 @@ def next_deadline(
     if not own:
         return None
     facts = [*own, *authorization_facts]
-    findings = _measure_findings(facts, rulebook, _external(retracted_ids, facts))(as_of)
+    findings = measure_findings(facts, rulebook, _external(retracted_ids, facts))(as_of)
     upcoming = [(f.due, f.rule) for f in findings if f.deadline and f.due > as_of]
     return min(upcoming, default=None)
 
@@ -188,5 +157,5 @@ def change_points(
         return []
     facts = [*own, *authorization_facts]
     external = _external(retracted_ids, facts)
-    findings_at = _measure_findings(facts, rulebook, external)
+    findings_at = measure_findings(facts, rulebook, external)
     return list(sweep(_event_times(facts, external), findings_at, FAR_FUTURE).points)

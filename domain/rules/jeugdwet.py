@@ -23,11 +23,17 @@ RULE = "SECLUSION-UNLAWFUL"
 
 
 def check(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    for applied in state.applications:
+        yield from each_application(state, book, applied)
+
+
+def each_application(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Finding]:
+    """The findings about one application: they read the plan, the steps and the end, never
+    the other applications (so `domain.rules.incremental` judges each application once)."""
     if state.framework != "jeugdwet" or state.category != "seclusion":
         return
-    for applied in state.applications:
-        yield from _age_and_emergency(state, book, applied)
-        yield from _duration(state, book, applied)
+    yield from _age_and_emergency(state, book, applied)
+    yield from _duration(state, book, applied)
 
 
 def _age_and_emergency(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Finding]:

@@ -32,13 +32,20 @@ _ARTICLES = {
 
 def check(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
     for applied in state.applications:
-        yield from _after_end(state, applied)
-        if state.framework is None:
-            continue
-        rules = book.frameworks[state.framework]
-        yield from _setting_and_category(state, rules, applied)
-        yield from _authorization(state, rules, applied)
-        yield from _review(state, rules, applied, book)
+        yield from each_application(state, book, applied)
+
+
+def each_application(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Finding]:
+    """The findings about one application. They read the plan, the end, the decisions and
+    the authorisations, never the other applications (`domain.rules.incremental` relies on
+    that to judge each application once while those stay the same)."""
+    yield from _after_end(state, applied)
+    if state.framework is None:
+        return
+    rules = book.frameworks[state.framework]
+    yield from _setting_and_category(state, rules, applied)
+    yield from _authorization(state, rules, applied)
+    yield from _review(state, rules, applied, book)
 
 
 def _finding(rule: str, suffix: str, applied: Fact, message: str, *more: str) -> Finding:

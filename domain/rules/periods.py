@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 _PERIOD = re.compile(r"^\s*([0-9]+)\s+(hour|day|week|month|year)s?\s*$")
 
@@ -27,6 +28,15 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + index // 12, index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+_SECONDS = {"hour": 3600, "day": 86400, "week": 7 * 86400}
+
+
+@cache
+def _elapsed(unit: str, amount: int) -> timedelta:
+    """`timedelta(<unit>s=amount)`, built once per period: rules add periods very often."""
+    return timedelta(seconds=_SECONDS[unit] * amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +59,7 @@ class Period:
             return add_months(moment, self.amount)
         if self.unit == "year":
             return add_months(moment, 12 * self.amount)
-        return moment + timedelta(**{f"{self.unit}s": self.amount})
+        return moment + _elapsed(self.unit, self.amount)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}{'' if self.amount == 1 else 's'}"

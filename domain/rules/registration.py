@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from domain.facts import Fact
-from domain.rulebook import Rulebook
+from domain.rulebook import Limit, Rulebook
 from domain.rules.findings import Finding, article, day
 from domain.rules.timeline_state import Authorization, fold_authorizations
 
@@ -29,14 +29,20 @@ def late_registration(facts: Iterable[Fact], book: Rulebook) -> Iterator[Finding
         return
     lag = book.limit("registration_lag")
     for fact in facts:
-        if fact.recorded_at > lag.period.after(fact.occurred_at):
-            message = (
-                f"The {fact.type} event of {day(fact.occurred_at)} was recorded only on "
-                f"{day(fact.recorded_at)}, more than {lag.period} later ({article(lag.source)})."
-            )
-            yield Finding(
-                "LATE-REGISTRATION", fact.event_id, fact.recorded_at, (fact.event_id,), message
-            )
+        finding = late_finding(fact, lag)
+        if finding is not None:
+            yield finding
+
+
+def late_finding(fact: Fact, lag: Limit) -> Finding | None:
+    """LATE-REGISTRATION of one fact: it depends on nothing else, so it can be judged once."""
+    if fact.recorded_at <= lag.period.after(fact.occurred_at):
+        return None
+    message = (
+        f"The {fact.type} event of {day(fact.occurred_at)} was recorded only on "
+        f"{day(fact.recorded_at)}, more than {lag.period} later ({article(lag.source)})."
+    )
+    return Finding("LATE-REGISTRATION", fact.event_id, fact.recorded_at, (fact.event_id,), message)
 
 
 def _earlier_terms(order: Authorization, orders: tuple[Authorization, ...]) -> int:

@@ -38,17 +38,36 @@ class Sweep:
     points: tuple[datetime, ...]  # every moment visited: where the alert set may change
 
 
-def _points_between(
+def _holding(findings: Iterable[Finding], moment: datetime) -> dict[tuple[str, str], Finding]:
+    """Per key, the first finding (in rule order) that holds at `moment`."""
+    holding: dict[tuple[str, str], Finding] = {}
+    for finding in findings:  # `finding.holds(moment)`, inlined: the hottest loop
+        if finding.due <= moment and (finding.until is None or moment < finding.until):
+            holding.setdefault((finding.rule, finding.occurrence), finding)
+    return holding
+
+
+def _segment(
     findings: Iterable[Finding], start: datetime, stop: datetime | None, horizon: datetime
-) -> list[datetime]:
-    moments = {start}
+) -> tuple[dict[tuple[str, str], Finding], list[datetime]]:
+    """What holds at `start`, and the later moments (due/until after `start`, up to
+    `horizon`, before `stop`) at which that can change, sorted: one pass over the findings.
+
+    Among equal instants written with different offsets the first one seen is kept (set
+    semantics, in rule order), so visited moments keep the offset they had in the facts.
+    """
+    holding: dict[tuple[str, str], Finding] = {}
+    later: set[datetime] = set()
     for finding in findings:
-        for moment in (finding.due, finding.until):
-            if moment is None or moment <= start or moment > horizon:
-                continue
-            if stop is None or moment < stop:
-                moments.add(moment)
-    return sorted(moments)
+        due, until = finding.due, finding.until
+        if due <= start:
+            if until is None or start < until:
+                holding.setdefault((finding.rule, finding.occurrence), finding)
+        elif due <= horizon and (stop is None or due < stop):
+            later.add(due)
+        if until is not None and start < until <= horizon and (stop is None or until < stop):
+            later.add(until)
+    return holding, sorted(later)
 
 
 def sweep(event_times: Iterable[datetime], findings_at: FindingsAt, horizon: datetime) -> Sweep:
@@ -58,22 +77,24 @@ def sweep(event_times: Iterable[datetime], findings_at: FindingsAt, horizon: dat
     ordinals: dict[tuple[str, str], int] = {}
     intervals: list[Interval] = []
     visited: list[datetime] = []
+
+    def settle(moment: datetime, holding: dict[tuple[str, str], Finding]) -> None:
+        visited.append(moment)
+        for key in [key for key in opened if key not in holding]:
+            finding, ordinal, since = opened.pop(key)
+            intervals.append(Interval(finding, ordinal, since, moment))
+        for key, finding in holding.items():
+            if key not in opened:
+                ordinals[key] = ordinals.get(key, 0) + 1
+                opened[key] = (finding, ordinals[key], moment)
+
     for index, start in enumerate(times):
         stop = times[index + 1] if index + 1 < len(times) else None
         findings = findings_at(start)
-        for moment in _points_between(findings, start, stop, horizon):
-            visited.append(moment)
-            holding: dict[tuple[str, str], Finding] = {}
-            for finding in findings:
-                if finding.holds(moment):
-                    holding.setdefault(finding.key, finding)
-            for key in [key for key in opened if key not in holding]:
-                finding, ordinal, since = opened.pop(key)
-                intervals.append(Interval(finding, ordinal, since, moment))
-            for key, finding in holding.items():
-                if key not in opened:
-                    ordinals[key] = ordinals.get(key, 0) + 1
-                    opened[key] = (finding, ordinals[key], moment)
+        holding, later = _segment(findings, start, stop, horizon)
+        settle(start, holding)
+        for moment in later:
+            settle(moment, _holding(findings, moment))
     for finding, ordinal, since in opened.values():
         intervals.append(Interval(finding, ordinal, since, None))
     return Sweep(tuple(intervals), tuple(visited))

@@ -33,6 +33,19 @@ def active_facts(
 ) -> list[Fact]:
     """The facts that count at `moment`, in care order (see the module docstring)."""
     known = [fact for fact in facts if fact.occurred_at <= moment]
+    verdict = counting(known, moment, external)
+    return sorted((fact for fact in known if verdict[fact.event_id]), key=sort_key)
+
+
+def counting(
+    known: Sequence[Fact], moment: datetime, external: Mapping[str, datetime]
+) -> dict[str, bool]:
+    """Whether each known fact (by event_id) counts at `moment`.
+
+    `known` must be the facts with `occurred_at <= moment` in the caller's order: only a
+    (malformed) retraction cycle makes the answer depend on that order, and keeping it means
+    the fast path (`domain.rules.incremental`) agrees with `active_facts` even then.
+    """
     retractions: dict[str, list[Fact]] = {}
     for fact in known:
         if fact.type == RETRACTED:
@@ -50,7 +63,9 @@ def active_facts(
         memo[fact.event_id] = result
         return result
 
-    return sorted((fact for fact in known if counts(fact, frozenset())), key=sort_key)
+    for fact in known:
+        counts(fact, frozenset())
+    return memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +145,26 @@ def _of(facts: Sequence[Fact], type_name: str) -> tuple[Fact, ...]:
     return tuple(fact for fact in facts if fact.type == type_name)
 
 
+#: The fact types `MeasureState` groups, and the field each group becomes.
+GROUPS: dict[str, str] = {
+    "measure.proposed": "proposals",
+    "stappenplan.step_completed": "steps",
+    "review.requested": "review_requests",
+    "review.decided": "decisions",
+    "measure.applied": "applications",
+    "measure.evaluated": "evaluations",
+    "measure.extended": "extensions",
+    "measure.ended": "ends",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class MeasureState:
-    """One measure at a moment: its counting facts grouped by what the rules ask about."""
+    """One measure at a moment: its counting facts grouped by what the rules ask about.
+
+    `plan`, `framework` and `category` are stored, not derived on each access: the rules ask
+    for them hundreds of thousands of times in a rebuild.
+    """
 
     facts: tuple[Fact, ...]  # every counting fact of the measure, in care order
     proposal: Fact | None  # the latest proposal: a new one replaces the plan
@@ -144,39 +176,44 @@ class MeasureState:
     extensions: tuple[Fact, ...]
     end: Fact | None  # the first measure.ended
     authorizations: tuple[Authorization, ...]
+    plan: Any  # the proposal's data (framework, category, term ...), None without a proposal
+    framework: str | None
+    category: str | None
 
     @classmethod
     def fold(cls, measure: Sequence[Fact], authorizations: Sequence[Fact]) -> MeasureState:
         """Group already-active facts (care order) of one measure and its client's orders."""
-        proposals = _of(measure, "measure.proposed")
-        ends = _of(measure, "measure.ended")
-        return cls(
-            facts=tuple(measure),
-            proposal=proposals[-1] if proposals else None,
-            steps=_of(measure, "stappenplan.step_completed"),
-            review_requests=_of(measure, "review.requested"),
-            decisions=_of(measure, "review.decided"),
-            applications=_of(measure, "measure.applied"),
-            evaluations=_of(measure, "measure.evaluated"),
-            extensions=_of(measure, "measure.extended"),
-            end=ends[0] if ends else None,
-            authorizations=fold_authorizations(authorizations),
+        groups = {field: _of(measure, type_name) for type_name, field in GROUPS.items()}
+        return cls.of_groups(tuple(measure), groups, fold_authorizations(authorizations))
+
+    @classmethod
+    def of_groups(
+        cls,
+        facts: tuple[Fact, ...],
+        groups: Mapping[str, tuple[Fact, ...]],
+        authorizations: tuple[Authorization, ...],
+    ) -> MeasureState:
+        """From facts already grouped by `GROUPS` field name (each group in care order)."""
+        proposals, ends = groups["proposals"], groups["ends"]
+        proposal = proposals[-1] if proposals else None
+        plan = None if proposal is None else proposal.data
+        return cls(  # positional, in field order: built once per sweep moment
+            facts,
+            proposal,
+            groups["steps"],
+            groups["review_requests"],
+            groups["decisions"],
+            groups["applications"],
+            groups["evaluations"],
+            groups["extensions"],
+            ends[0] if ends else None,
+            authorizations,
+            plan,
+            None if plan is None else plan.framework,
+            None if plan is None else plan.category,
         )
 
     # -- what the measure is ----------------------------------------------------------
-    @property
-    def plan(self) -> Any:
-        """The proposal's data (framework, category, term ...), None without a proposal."""
-        return None if self.proposal is None else self.proposal.data
-
-    @property
-    def framework(self) -> str | None:
-        return None if self.plan is None else self.plan.framework
-
-    @property
-    def category(self) -> str | None:
-        return None if self.plan is None else self.plan.category
-
     @property
     def active(self) -> bool:
         """Applied at least once and not ended (CONTRACT.md §2 'active measure')."""

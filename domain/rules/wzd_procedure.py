@@ -25,12 +25,39 @@ _EXPERT_STEPS = (
 
 
 def check(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    yield from harm_grounds(state, book)
+    for applied in state.applications:
+        yield from stepplan_skipped(state, book, applied)
+    yield from term_too_long(state, book)
+    yield from extensions(state, book)
+
+
+# The parts of `check`, each with what it reads (`domain.rules.incremental` re-runs a part
+# only when that changed). All read the plan.
+
+
+def harm_grounds(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the plan only."""
     if state.framework in ("wzd", "wvggz"):
         yield from _harm_grounds(state)
+
+
+def stepplan_skipped(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Finding]:
+    """One application; reads the steps, never the other applications."""
+    if state.framework == "wzd":
+        yield from _stepplan_skipped(state, book, applied)
+
+
+def term_too_long(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the extensions."""
+    if state.framework == "wzd":
+        yield from _term_too_long(state, book)
+
+
+def extensions(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+    """Reads the extensions, the steps, the decisions and the end."""
     if state.framework != "wzd":
         return
-    yield from _stepplan_skipped(state, book)
-    yield from _term_too_long(state, book)
     for index, (extension, previous_end) in enumerate(_extensions(state, book)):
         yield from _extension_experts(state, index, extension)
         yield from _extension_review(state, book, extension, previous_end)
@@ -52,17 +79,16 @@ def _harm_grounds(state: MeasureState) -> Iterator[Finding]:
         )
 
 
-def _stepplan_skipped(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
+def _stepplan_skipped(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Finding]:
     step = book.frameworks["wzd"].stepplan_step
-    for applied in state.applications:
-        if state.is_emergency(applied) or step in state.steps_before(applied.occurred_at):
-            continue
-        message = (
-            f"The Wzd measure was applied on {day(applied.occurred_at)} without a "
-            "multidisciplinary consultation recorded before it (Wzd art. 9-10)."
-        )
-        evidence = unique(applied.event_id, state.proposal.event_id)
-        yield Finding("STEPPLAN-SKIPPED", applied.event_id, applied.occurred_at, evidence, message)
+    if state.is_emergency(applied) or step in state.steps_before(applied.occurred_at):
+        return
+    message = (
+        f"The Wzd measure was applied on {day(applied.occurred_at)} without a "
+        "multidisciplinary consultation recorded before it (Wzd art. 9-10)."
+    )
+    evidence = unique(applied.event_id, state.proposal.event_id)
+    yield Finding("STEPPLAN-SKIPPED", applied.event_id, applied.occurred_at, evidence, message)
 
 
 def _initial_end(state: MeasureState, book: Rulebook) -> datetime:
