@@ -110,6 +110,16 @@ class MeasureViews:
         self.trusted_position = None
         self._complete = False
 
+    def trust(self, position: int) -> None:
+        """The views stand at `position`: keep the cache if it was made there, else drop it.
+
+        An empty cache is right at any position (every measure is then read from its rows);
+        a filled one only at the position this process last wrote.
+        """
+        if position != self.trusted_position:
+            self.forget()
+            self.trusted_position = position
+
     def start_empty(self) -> None:
         """The views are empty: a measure missing from the cache is new, not evicted."""
         self._cache.clear()

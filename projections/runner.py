@@ -36,12 +36,13 @@ class PullProjector:
         position directly they are applied as they are, without reading them back. It is
         the same apply, with the same tracking; only the read is saved.
         """
+        if recent and self.view.views.trusted_position is None:
+            self.view.views.trust(self.view.position())  # first batch of this process
         if recent and self._apply_recent(recent):
             return len(recent) + self.catch_up(progress)
         applied = 0
         position = self.view.position()
-        if position != self.view.views.trusted_position:
-            self.view.views.forget()  # another process moved the views: re-read, never guess
+        self.view.views.trust(position)  # another process may have moved the views
         while True:
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.batch_size, inclusive_of_start=False
