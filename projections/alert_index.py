@@ -14,9 +14,10 @@ trail the measure views' position; rebuilding the views resets it too.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -67,10 +68,26 @@ def ddl(dialect: Dialect) -> list[str]:
 def fingerprint(rulebook: Rulebook) -> str:
     """Identifies the rules that judged the index: version, profiles and policy overrides.
 
-    When it changes (a new rulebook version ships, a policy default is changed) every
-    measure is judged again, so no stored alert was judged by rules no longer in force.
+    When it changes (a new rulebook version ships, a policy default is changed) the stored
+    alerts were judged by rules no longer in force; `refresh` then refuses until a rebuild.
+    Computed from a canonical form (sets sorted), so every process gets the same value.
     """
-    return hashlib.sha256(repr(rulebook).encode("utf-8")).hexdigest()
+    text = json.dumps(_canonical(rulebook), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 FACT_ROWS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,18 @@ def test_policy_from_the_environment_changes_the_judgement(
     monkeypatch.setenv("LEDGER_POLICY", '{"rule.REVIEW-OVERDUE": "not a bool"}')
     code, _, err = run(capsys, "--store", sqlite_url, "alerts")
     assert code == 2 and "rule.REVIEW-OVERDUE" in err
+
+
+def test_separate_processes_agree_on_the_rules(tmp_path: Path, events_file: Path) -> None:
+    """Two processes (different hash seeds) judge with the same rules: no refusal between them."""
+    store = f"sqlite:///{tmp_path / 'two.db'}"
+    for seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ledger.cli", "--store", store, "ingest", str(events_file),
+             "--format", "json"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
