@@ -11,18 +11,13 @@ One module-level `TypeAdapter` over the discriminated union validates raw bytes 
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     TypeAdapter,
     model_validator,
 )
@@ -38,74 +33,18 @@ from domain.codes import (
     Setting,
     Step,
 )
-from domain.identifiers import ID_PATTERN, looks_like_bsn
+from domain.identifiers import ID_PATTERN
+from domain.wire_types import (
+    ClientId,
+    EventId,
+    MeasureId,
+    ProviderId,
+    Timestamp,
+    no_bsn,
+    text,
+)
 
 SCHEMA_V1 = "measure-event/v1"
-
-
-def _no_bsn(value: str) -> str:
-    if looks_like_bsn(value):
-        raise ValueError(
-            "looks like a BSN (nine digits passing the elfproef); "
-            "send the provider's pseudonym, never a citizen service number"
-        )
-    return value
-
-
-def _text(max_length: int) -> Any:
-    """Free text: bounded, and never a carrier for a BSN."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_bsn)]
-
-
-def _ident(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(min_length=1, max_length=max_length, pattern=ID_PATTERN)
-    ]
-
-
-EventId = _ident(128)
-ProviderId = _ident(64)
-MeasureId = _ident(128)
-ClientId = Annotated[_ident(128), AfterValidator(_no_bsn)]
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
-_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
-#: Care happens between these years. Outside them a time is a data error, and it must be
-#: refused here: every later step (UTC keys, deadlines, the feed) does arithmetic on it.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
-
-
-def _rfc3339_text(value: Any) -> Any:
-    """Text must be RFC 3339 proper; pydantic alone also takes `+0100`, no seconds, spaces."""
-    if not isinstance(value, str):
-        return value  # a number or null: the datetime type itself names the error
-    if not _RFC3339.match(value):
-        if _NAIVE.match(value):
-            raise ValueError(
-                "date-time has no offset; send RFC 3339 with an offset, e.g. +01:00 or Z"
-            )
-        raise ValueError(
-            "not an RFC 3339 date-time; send e.g. 2026-03-01T09:30:00+01:00 "
-            "(date, T, time with seconds, offset)"
-        )
-    try:
-        return datetime.fromisoformat(value.upper())
-    except ValueError as error:
-        raise ValueError(f"not a valid date-time: {error}") from None
-
-
-def _plausible(value: datetime) -> datetime:
-    year = value.astimezone(UTC).year if EARLIEST_YEAR < value.year < LATEST_YEAR else value.year
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
-    return value
-
-
-Timestamp = Annotated[
-    AwareDatetime,
-    BeforeValidator(_rfc3339_text),
-    AfterValidator(_plausible),
-    Field(description="RFC 3339 date-time with an offset, e.g. 2026-03-01T09:30:00+01:00"),
-]
 
 
 class _Strict(BaseModel):
@@ -120,7 +59,7 @@ class Actor(_Strict):
     """Who did it: a role and a pseudonymous staff id, never a name."""
 
     role: Role = Field(description="The actor's role in the procedure.")
-    id: Annotated[str, AfterValidator(_no_bsn)] = Field(
+    id: Annotated[str, AfterValidator(no_bsn)] = Field(
         min_length=1,
         max_length=128,
         pattern=ID_PATTERN,
@@ -150,15 +89,15 @@ class ProposedData(_Data):
         default=False,
         description="Unforeseen situation: Wzd art. 15, Wvggz art. 8:11, Jeugdwet 6.3.1.2 lid 3.",
     )
-    alternatives_considered: list[_text(200)] = Field(
+    alternatives_considered: list[text(200)] = Field(
         default_factory=list, description="Less intrusive alternatives considered."
     )
-    description: _text(500) | None = Field(default=None, description="Short description.")
+    description: text(500) | None = Field(default=None, description="Short description.")
     client_resists: bool | None = Field(default=None, description="The client shows verzet.")
     client_age_years: int | None = Field(
         default=None, ge=0, le=120, description="The client's age when the measure was proposed."
     )
-    location_id: _text(64) | None = Field(
+    location_id: text(64) | None = Field(
         default=None,
         description="The provider's location (e.g. KvK vestigingsnummer), for per-location counts.",
     )
@@ -178,7 +117,7 @@ class StepCompletedData(_Data):
     """`stappenplan.step_completed`: one step of the statutory procedure was done."""
 
     step: Step = Field(description="The step, named after its article.")
-    summary: _text(500) | None = Field(default=None, description="Short summary.")
+    summary: text(500) | None = Field(default=None, description="Short summary.")
 
 
 class ReviewRequestedData(_Data):
@@ -194,7 +133,7 @@ class ReviewDecidedData(_Data):
     valid_until: Timestamp | None = Field(
         default=None, description="End of the approval, if it has one."
     )
-    conditions: _text(500) | None = Field(default=None, description="Conditions attached.")
+    conditions: text(500) | None = Field(default=None, description="Conditions attached.")
 
 
 class AppliedData(_Data):
@@ -204,7 +143,7 @@ class AppliedData(_Data):
         default=None, description="End of this episode, e.g. of one seclusion."
     )
     emergency: bool | None = Field(default=None, description="Applied as an emergency.")
-    location: _text(100) | None = Field(default=None, description="Where, in the provider.")
+    location: text(100) | None = Field(default=None, description="Where, in the provider.")
 
 
 class EvaluatedData(_Data):
@@ -214,7 +153,7 @@ class EvaluatedData(_Data):
     next_evaluation_due: Timestamp | None = Field(
         default=None, description="When the next evaluation is due, if set."
     )
-    summary: _text(500) | None = Field(default=None, description="Short summary.")
+    summary: text(500) | None = Field(default=None, description="Short summary.")
 
 
 class ExtendedData(_Data):
@@ -227,7 +166,7 @@ class AfbouwStartedData(_Data):
     """`afbouw.started`: the measure is being phased out."""
 
     target_end: Timestamp | None = Field(default=None, description="Target end of afbouw.")
-    plan: _text(500) | None = Field(default=None, description="Short afbouw plan.")
+    plan: text(500) | None = Field(default=None, description="Short afbouw plan.")
 
 
 class EndedData(_Data):
@@ -239,7 +178,7 @@ class EndedData(_Data):
 class AuthorizationRegisteredData(_Data):
     """`authorization.registered`: a court order or decision that gives a legal basis."""
 
-    authorization_id: _text(128) = Field(min_length=1, description="The provider's id of it.")
+    authorization_id: text(128) = Field(min_length=1, description="The provider's id of it.")
     kind: AuthorizationKind = Field(description="The kind of authorisation.")
     valid_from: Timestamp = Field(description="Start of validity.")
     valid_until: Timestamp = Field(description="End of validity.")
@@ -258,15 +197,15 @@ class AuthorizationRegisteredData(_Data):
 class AuthorizationEndedData(_Data):
     """`authorization.ended`: the authorisation stopped before (or at) its end of validity."""
 
-    authorization_id: _text(128) = Field(min_length=1, description="The provider's id of it.")
-    reason: _text(500) | None = Field(default=None, description="Why it ended.")
+    authorization_id: text(128) = Field(min_length=1, description="The provider's id of it.")
+    reason: text(500) | None = Field(default=None, description="Why it ended.")
 
 
 class RetractedData(_Data):
     """`event.retracted`: an earlier event was wrong; it stays, marked retracted."""
 
     retracts_event_id: EventId = Field(description="The provider's earlier event_id.")
-    reason: _text(500) = Field(min_length=1, description="Why it is retracted.")
+    reason: text(500) = Field(min_length=1, description="Why it is retracted.")
 
 
 class _Envelope(_Strict):

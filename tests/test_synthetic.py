@@ -5,80 +5,33 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 
 from domain.codes import FRAMEWORK_CATEGORIES
 from domain.parsing import Malformed, parse_event
 from ledger.synthetic import (
-    PROBLEM_RULES,
     Manifest,
     encode,
     generate,
     generate_events,
     iter_jsonl,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-NINE_DIGITS = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")
-Event = dict[str, Any]
-Key = tuple[str, str]
-
-
-def when(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-@pytest.fixture(scope="module", params=[7, 42])
-def stream(request: pytest.FixtureRequest) -> tuple[list[Event], Manifest]:
-    """A demo-sized stream (300 measures; the default seed and another) and its manifest."""
-    return generate(seed=request.param, return_manifest=True)
-
-
-@pytest.fixture(scope="module")
-def measures(stream: tuple[list[Event], Manifest]) -> dict[Key, list[Event]]:
-    """Each measure's unretracted events in occurred_at order (corrections removed)."""
-    events = stream[0]
-    retracted = {
-        (e["provider_id"], e["data"]["retracts_event_id"])
-        for e in events
-        if e["type"] == "event.retracted"
-    }
-    grouped: dict[Key, list[Event]] = defaultdict(list)
-    for event in events:
-        if "measure_id" not in event or event["type"] == "event.retracted":
-            continue
-        if (event["provider_id"], event["event_id"]) not in retracted:
-            grouped[(event["provider_id"], event["measure_id"])].append(event)
-    return {
-        key: sorted(group, key=lambda e: when(e["occurred_at"])) for key, group in grouped.items()
-    }
-
-
-@pytest.fixture(scope="module")
-def titles(stream: tuple[list[Event], Manifest]) -> dict[Key, list[Event]]:
-    """authorization.registered events per (provider, client)."""
-    found: dict[Key, list[Event]] = defaultdict(list)
-    for event in stream[0]:
-        if event["type"] == "authorization.registered":
-            found[(event["provider_id"], event["client_id"])].append(event)
-    return found
-
-
-def of_type(events: list[Event], type_: str) -> list[Event]:
-    return [e for e in events if e["type"] == type_]
-
-
-def times(events: list[Event], type_: str) -> list[datetime]:
-    return [when(e["occurred_at"]) for e in of_type(events, type_)]
-
-
-def proposal(events: list[Event]) -> dict[str, Any]:
-    return of_type(events, "measure.proposed")[0]["data"]
+from tests.synthetic_fixtures import (  # noqa: F401 - fixtures are used by name
+    NINE_DIGITS,
+    ROOT,
+    Event,
+    Key,
+    measures,
+    of_type,
+    proposal,
+    stream,
+    times,
+    titles,
+    when,
+)
 
 
 @pytest.mark.parametrize("seed", [1, 7, 2026])
@@ -292,117 +245,3 @@ def test_titled_measures_apply_only_under_a_title_in_force(
         if data["framework"] == "jeugdwet":
             assert data["setting"] == "closed_youth_care"
             assert data["category"] != "seclusion" or data["client_age_years"] >= 12
-
-
-def test_problem_share_gives_one_measure_of_every_kind(
-    stream: tuple[list[Event], Manifest], measures: dict[Key, list[Event]]
-) -> None:
-    """300 measures carry every problem kind once, each mapped to its catalogue rule."""
-    manifest = stream[1]
-    assert sorted(p.kind for p in manifest.problems) == sorted(PROBLEM_RULES)
-    assert all(p.rule == PROBLEM_RULES[p.kind] for p in manifest.problems)
-    assert all((p.provider_id, p.measure_id) in measures for p in manifest.problems)
-    assert manifest.measures == 300 and manifest.events == len(stream[0])
-    _, none = generate(measures=100, seed=7, problem_share=0.0, return_manifest=True)
-    assert none.problems == []
-
-
-def test_problem_kinds_are_chosen_by_seed() -> None:
-    """A small stream gets a few different kinds, and which ones depends on the seed."""
-    picks = {
-        seed: frozenset(
-            p.kind for p in generate(measures=40, seed=seed, return_manifest=True)[1].problems
-        )
-        for seed in range(6)
-    }
-    assert all(len(kinds) == 4 for kinds in picks.values())
-    assert len(set(picks.values())) > 1
-
-
-def _signature(kind: str, events: list[Event], auth: list[Event]) -> bool:
-    """Whether a measure's events show the planted problem."""
-    data = proposal(events)
-    applied = times(events, "measure.applied")
-    decided = of_type(events, "review.decided")
-    steps = {e["data"]["step"] for e in of_type(events, "stappenplan.step_completed")}
-    ended = times(events, "measure.ended")
-    approvals = [when(e["occurred_at"]) for e in decided if e["data"]["decision"] == "approved"]
-    term = when(data.get("planned_end", data["planned_start"])) - when(data["planned_start"])
-    checks = {
-        "applied_before_review": lambda: min(applied) < min(approvals),
-        "applied_after_rejection": lambda: any(
-            e["data"]["decision"] == "rejected" and max(applied) > when(e["occurred_at"])
-            for e in decided
-        ),
-        "stappenplan_skipped": lambda: applied and "multidisciplinary_consultation" not in steps,
-        "review_overdue": lambda: (
-            of_type(events, "review.requested") and not decided and not applied
-        ),
-        "evaluation_overdue": lambda: (
-            not of_type(events, "measure.evaluated")
-            and ended[0] - min(applied) > timedelta(days=28)
-        ),
-        "afbouw_overdue": lambda: (
-            not of_type(events, "measure.extended")
-            and max(applied + ended) > when(data["planned_end"]) + timedelta(days=14)
-        ),
-        "extension_without_expert": lambda: (
-            of_type(events, "measure.extended") and "extended_expert_consultation" not in steps
-        ),
-        "extension_without_review": lambda: (
-            len(decided) == 1 and of_type(events, "measure.extended")
-        ),
-        "emergency_overrun": lambda: (
-            data["emergency"] and max(applied) - min(applied) > timedelta(days=14)
-        ),
-        "jeugdwet_open_youth_care": lambda: data["setting"] == "open_youth_care" and applied,
-        "jeugdwet_seclusion_under_12": lambda: (
-            data["category"] == "seclusion" and data["client_age_years"] < 12
-        ),
-        "wvggz_without_authorization": lambda: data["framework"] == "wvggz" and not auth,
-        "authorization_too_long": lambda: any(
-            when(t["data"]["valid_until"]) - when(t["data"]["valid_from"])
-            > timedelta(days=3 if t["data"]["kind"] == "crisismaatregel" else 731)
-            for t in auth
-        ),
-        "authorization_expired": lambda: (
-            max(applied) > max(when(t["data"]["valid_until"]) for t in auth)
-        ),
-        "applied_after_end": lambda: max(applied) > ended[0],
-        "no_grounds": lambda: data["grounds"] == [],
-        "category_outside_framework": lambda: (
-            data["category"] not in FRAMEWORK_CATEGORIES[data["framework"]]
-        ),
-        "term_too_long": lambda: term > timedelta(days=92),
-        "late_registration": lambda: True,  # checked on the arrival order below
-    }
-    return bool(checks[kind]())
-
-
-def test_each_planted_problem_is_visible_in_its_events(
-    stream: tuple[list[Event], Manifest],
-    measures: dict[Key, list[Event]],
-    titles: dict[Key, list[Event]],
-) -> None:
-    """The manifest is truthful: each problem measure shows the mistake of its kind."""
-    for problem in stream[1].problems:
-        events = measures[(problem.provider_id, problem.measure_id)]
-        auth = titles[(problem.provider_id, problem.client_id)]
-        assert _signature(problem.kind, events, auth), problem
-
-
-def test_late_registrations_arrive_weeks_after_later_events(
-    stream: tuple[list[Event], Manifest],
-) -> None:
-    """A late-registration problem's events come after events that happened two weeks
-    after them, i.e. they really were delivered late."""
-    events, manifest = stream
-    (late,) = [p for p in manifest.problems if p.kind == "late_registration"]
-    assert late.late_event_ids
-    position = {(e["provider_id"], e["event_id"]): i for i, e in enumerate(events)}
-    for event_id in late.late_event_ids:
-        index = position[(late.provider_id, event_id)]
-        occurred = when(events[index]["occurred_at"])
-        earlier_arrivals = (when(e["occurred_at"]) for e in events[:index])
-        assert max(earlier_arrivals) > occurred + timedelta(days=13)
-    assert set(manifest.late_events) >= {(late.provider_id, i) for i in late.late_event_ids}
