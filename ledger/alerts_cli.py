@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from ledger.output import emit_json, emit_table
+from ledger.progress import refresh_alerts
 from projections import queries
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -45,7 +46,7 @@ def alerts(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or datetime.now(UTC)
     with open_ledger(args.store) as ledger:
-        ledger.refresh_alerts()
+        refresh_alerts(ledger)
         found = queries.alerts(
             ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule
         )

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from consumers import jsonl
 from ledger.output import emit_json, emit_table
-from ledger.progress import progress_bar
+from ledger.progress import progress_bar, refresh_alerts
 from ledger.service import Ledger
 from projections import queries
 
@@ -54,7 +54,7 @@ def ingest(args: argparse.Namespace) -> int:
         progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
     ):
         counts = jsonl.load(ledger, stream, name, progress=advance)
-        ledger.refresh_alerts()
+        refresh_alerts(ledger, enabled=not args.no_progress)
     if args.format == "json":
         emit_json(counts.as_dict())
     else:
@@ -89,7 +89,7 @@ def rejects(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     with open_ledger(args.store) as ledger:
-        ledger.refresh_alerts()
+        refresh_alerts(ledger)
         rows = queries.status(ledger.sql, args.provider)
     if args.format == "json":
         emit_json(rows)
@@ -137,7 +137,7 @@ def timeline(args: argparse.Namespace) -> int:
 def rebuild(args: argparse.Namespace) -> int:
     with open_ledger(args.store) as ledger:
         total = ledger.app.recorder.max_notification_id() or 0
-        with progress_bar(total, "rebuild", unit="ev") as advance:
+        with progress_bar(2 * total, "rebuild", unit="ev") as advance:  # views, then alerts
             applied = ledger.rebuild(advance)
     if args.format == "json":
         emit_json({"rebuilt_events": applied})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from consumers import jsonl
 from ledger.output import emit_json, emit_table
-from ledger.progress import progress_bar
+from ledger.progress import progress_bar, refresh_alerts
 from ledger.service import Ledger
 from ledger.storage import StoreUrl
 from ledger.synthetic import DEFAULT_START, encode_lines, generate
@@ -60,7 +60,7 @@ def run_demo(args: argparse.Namespace) -> int:
             )
         with progress_bar(len(data), "demo ingest") as advance:
             counts = jsonl.load(ledger, io.BytesIO(data), "demo.jsonl", progress=advance)
-        judged = ledger.refresh_alerts()
+        judged = refresh_alerts(ledger)
         elapsed = time.perf_counter() - started
         phases = queries.phase_counts(ledger.sql)
         measures = queries.status(ledger.sql)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from tqdm import tqdm
 
@@ -20,3 +21,9 @@ def progress_bar(
         total=total, desc=label, unit=unit, unit_scale=True, file=sys.stderr, leave=False
     ) as bar:
         yield bar.update
+
+
+def refresh_alerts(ledger: Any, *, enabled: bool = True) -> int:
+    """Bring the alert index up to date, with a bar on a terminal: judging takes a while."""
+    with progress_bar(ledger.alerts_behind(), "judging", enabled=enabled, unit="ev") as advance:
+        return int(ledger.refresh_alerts(advance))

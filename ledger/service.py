@@ -119,6 +119,10 @@ class Ledger:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         return self.projector.catch_up(progress)
 
+    def alerts_behind(self) -> int:
+        """How many ledger positions the alert index has still to judge (for progress bars)."""
+        return max(self.views.position() - self.alert_index.position(), 0)
+
     def refresh_alerts(self, progress: Callable[[int], None] | None = None) -> int:
         """Bring the alert index up to the measure views; return how many measures were judged.
 
@@ -128,9 +132,10 @@ class Ledger:
         return self.alert_index.refresh(self.views.position(), progress)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Views and alert index from zero; `progress` counts positions, once for each."""
         self.alert_index.reset()
         applied = self.projector.rebuild(progress)
-        self.refresh_alerts()
+        self.refresh_alerts(progress)
         return applied
 
     def close(self) -> None:
