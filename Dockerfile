@@ -10,12 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Metadata first, then the packages (setuptools finds domain*, projections*, consumers*, ledger*).
+# Metadata first, then the packages (the list in pyproject.toml; a test keeps the two equal).
 COPY pyproject.toml README.md ./
 COPY domain ./domain
+COPY store ./store
 COPY projections ./projections
-COPY consumers ./consumers
 COPY ledger ./ledger
+COPY consumers ./consumers
+COPY cli ./cli
+COPY synthetic ./synthetic
 COPY schema ./schema
 RUN pip install . \
     && useradd --create-home --uid 10001 ledger

@@ -28,9 +28,9 @@ from domain.facts import Fact
 from domain.rules.engine import evaluate, evaluate_authorization
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.synthetic import write_jsonl
 from projections import queries
 from projections.alert_index import FACT_ROWS, facts_from_rows, retractions
+from synthetic import write_jsonl
 
 AS_OF = datetime(2026, 9, 1, tzinfo=UTC)
 

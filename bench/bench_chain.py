@@ -24,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from consumers import jsonl
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.storage import LedgerSQLiteRecorder
-from ledger.synthetic import write_jsonl
-from ledger.verify import verify_ledger
+from store.recorders import LedgerSQLiteRecorder
+from synthetic import write_jsonl
 
 BATCH = 2000
 MILLION = 1_000_000
@@ -52,7 +51,7 @@ def ingest(path: Path, db: Path, *, chained: bool) -> tuple[float, float]:
 def verify_seconds(db: Path) -> tuple[float, int, bool]:
     ledger = Ledger(f"sqlite:///{db}")
     started = time.perf_counter()
-    report = verify_ledger(ledger, ledger.checkpoints.key.public_key())
+    report = ledger.verify(ledger.checkpoints.key.public_key())
     elapsed = time.perf_counter() - started
     ledger.close()
     return elapsed, report.records, report.intact

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from consumers import jsonl
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.synthetic import write_jsonl
+from synthetic import write_jsonl
 
 BATCH = 5000
 

@@ -40,7 +40,7 @@ from kafka.admin import NewTopic  # noqa: E402
 from consumers.kafka_ingest import IngestSettings, open_loop  # noqa: E402
 from ledger.logging import configure  # noqa: E402
 from ledger.service import Ledger, RawMessage  # noqa: E402
-from ledger.synthetic import generate_events  # noqa: E402
+from synthetic import generate_events  # noqa: E402
 
 GROUP_OPTIONS: dict[str, Any] = {
     "max_poll_interval_ms": 3000,

@@ -5,7 +5,7 @@ that it changed no result.
     python bench/bench_rules.py --save /tmp/rules.digest  # before a change: store the digest
     python bench/bench_rules.py --check /tmp/rules.digest # after it: must be byte-identical
 
-Data: the synthetic stream (`ledger.synthetic.generate`, a few seeds), parsed like ingest
+Data: the synthetic stream (`synthetic.generate`, a few seeds), parsed like ingest
 does, with a deterministic registration delay on some events (a few of them later than the
 registration lag, a few exactly at it) and ledger positions in arrival order. Facts are
 grouped per (provider, measure) and, for authorisations, per (provider, client); retractions
@@ -49,7 +49,7 @@ from domain.rules.engine import (  # noqa: E402
     evaluate_authorization,
     next_deadline,
 )
-from ledger.synthetic import generate  # noqa: E402
+from synthetic import generate  # noqa: E402
 
 AS_OF = (
     datetime(2026, 2, 1, tzinfo=UTC),

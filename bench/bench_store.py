@@ -27,9 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from consumers import jsonl
 from ledger.logging import configure
 from ledger.service import Ledger
-from ledger.synthetic import write_jsonl
-from ledger.verify import verify_ledger
 from projections import queries
+from synthetic import write_jsonl
 
 
 def timed(action: object) -> tuple[object, float]:
@@ -89,7 +88,7 @@ def main() -> int:
             counts, ingest_s = timed(lambda: jsonl.load(ledger, handle, source.name))
         _, index_s = timed(ledger.refresh_alerts)
         reads = timelines(ledger, 1000, args.seed)
-        report, verify_s = timed(lambda: verify_ledger(ledger, ledger.checkpoints.key.public_key()))
+        report, verify_s = timed(lambda: ledger.verify(ledger.checkpoints.key.public_key()))
         _, views_s = timed(lambda: ledger.projector.rebuild())
         ledger.alert_index.reset()
         _, alerts_s = timed(ledger.refresh_alerts)

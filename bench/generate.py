@@ -2,7 +2,7 @@
 
     python bench/generate.py --events 100000 --seed 7 --out events.jsonl [--malformed-share 0.01]
 
-Streams cohort by cohort (`ledger.synthetic.generate_events`), so a million events need no
+Streams cohort by cohort (`synthetic.generate_events`), so a million events need no
 more memory than a thousand; prints one summary line (to stderr when writing to stdout).
 """
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from ledger.synthetic import encode_lines, generate_events  # noqa: E402
+from synthetic import encode_lines, generate_events  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

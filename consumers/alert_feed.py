@@ -9,7 +9,7 @@ The loop, every `period_s` (at most 1 s, so a deadline alert is out within 2 s o
 4. flush; every acknowledgement is checked — one failure stops the feed with nothing of the
    batch recorded;
 5. one transaction records the batch's changes with their partition and offset and moves
-   each partition's position past them (consumers/feed_store.py).
+   each partition's position past them (projections/feed_store.py).
 
 Exactly once across restarts, without Kafka transactions (Tansu does not isolate them):
 
@@ -49,10 +49,11 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from kafka import KafkaConsumer, KafkaProducer
 
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
-from consumers.feed_store import FeedStore, Placed
 from consumers.kafka_ingest import SHARED_PREFIXES
 from domain.feed_changes import FeedChange, due_changes, lag_ms
 from ledger.service import Ledger
+from ledger.settings import Settings
+from projections.feed_store import FeedStore, Placed
 
 log = structlog.get_logger("measure_ledger.feed")
 
@@ -236,10 +237,15 @@ def _message(change: FeedChange) -> dict[str, Any]:
 
 
 def run_feed(
-    store_url: str, settings: FeedSettings, key: bytes, stop: threading.Event
+    store_url: str,
+    settings: FeedSettings,
+    key: bytes,
+    stop: threading.Event,
+    *,
+    ledger_settings: Settings | None = None,
 ) -> FeedTotals:
     """Reconcile, then publish until `stop` is set."""
-    with open_feed(store_url, settings, key) as feed:
+    with open_feed(store_url, settings, key, ledger_settings=ledger_settings) as feed:
         consumer = KafkaConsumer(**settings.consumer_config())
         try:
             feed.reconcile(consumer)
@@ -249,14 +255,20 @@ def run_feed(
 
 
 @contextlib.contextmanager
-def open_feed(store_url: str, settings: FeedSettings, key: bytes) -> Iterator[AlertFeed]:
-    """Composition root of the feed: the ledger and the producer, closed in reverse order.
+def open_feed(
+    store_url: str,
+    settings: FeedSettings,
+    key: bytes,
+    *,
+    ledger_settings: Settings | None = None,
+) -> Iterator[AlertFeed]:
+    """The feed's parts: the ledger and the producer, closed in reverse order.
 
     The producer closes with a flush, but the loop has flushed and recorded every batch
     before it returns, so closing adds nothing unrecorded to the topic.
     """
     with contextlib.ExitStack() as stack:
-        ledger = Ledger(store_url)
+        ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
         producer = KafkaProducer(**settings.producer_config())
         stack.callback(producer.close, timeout=10)

@@ -25,8 +25,8 @@ from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import TopicPartition
 
-from consumers.feed_store import FeedStore, Found
 from domain.feed_changes import parse_change_id
+from projections.feed_store import FeedStore, Found
 
 log = structlog.get_logger("measure_ledger.feed")
 

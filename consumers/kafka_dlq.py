@@ -20,7 +20,7 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
-from consumers.dead_letters import DeadLetter
+from store.dead_letters import DeadLetter
 
 DEFAULT_MAX_BAD_SHARE = 0.2
 DEFAULT_BAD_WINDOW = 1000

@@ -12,8 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from consumers.dead_letters import DeadLetter
 from ledger.service import RawMessage
+from store.dead_letters import DeadLetter
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from consumers.kafka_dlq import (
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
 from ledger.service import IngestCounts, Ledger, RawMessage
+from ledger.settings import Settings
 
 log = structlog.get_logger("measure_ledger.kafka")
 
@@ -225,22 +226,32 @@ class IngestLoop:
         )
 
 
-def consume(store_url: str, settings: IngestSettings, stop: threading.Event) -> IngestTotals:
+def consume(
+    store_url: str,
+    settings: IngestSettings,
+    stop: threading.Event,
+    *,
+    ledger_settings: Settings | None = None,
+) -> IngestTotals:
     """Run the loop until `stop` is set. On success the final commit has happened before
     the consumer closes; on an error the consumer closes without committing and the error
     propagates."""
-    with open_loop(store_url, settings, stop) as loop:
+    with open_loop(store_url, settings, stop, ledger_settings=ledger_settings) as loop:
         return loop.run()
 
 
 @contextlib.contextmanager
 def open_loop(
-    store_url: str, settings: IngestSettings, stop: threading.Event
+    store_url: str,
+    settings: IngestSettings,
+    stop: threading.Event,
+    *,
+    ledger_settings: Settings | None = None,
 ) -> Iterator[IngestLoop]:
-    """Composition root of the loop: the ledger and both Kafka clients, closed in reverse
-    order on the way out (the consumer never commits on close: the loop does)."""
+    """The loop's parts: the ledger and both Kafka clients, closed in reverse order on the
+    way out (the consumer never commits on close: the loop does)."""
     with contextlib.ExitStack() as stack:
-        ledger = Ledger(store_url)
+        ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
         consumer = KafkaConsumer(**settings.consumer_config())
         stack.callback(consumer.close, autocommit=False)

@@ -1,7 +1,9 @@
 """The ledger as one object: the event store, the dead-letter store and the views, wired.
 
-Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw messages to `submit`,
-so validation, idempotency and dead-lettering behave the same whatever the source.
+This is the composition root: the one place that reads the settings (or takes them from the
+caller) and hands each adapter what it needs — a store URL, a key path, a cipher key, a
+rulebook. Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw messages to
+`submit`, so validation, idempotency and dead-lettering behave the same whatever the source.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from consumers.dead_letters import DeadLetter, DeadLetterStore
-from domain.application import Incoming, LedgerApplication
 from domain.parsing import Malformed, parse_event
 from domain.rulebook import Rulebook
-from ledger.checkpoints import Checkpoints, default_key_path
+from ledger.keys import signing_key_path
 from ledger.settings import Settings
-from ledger.storage import StoreUrl
 from projections.alert_index import AlertIndex
 from projections.recorders import (
     AlertIndexPostgres,
@@ -26,7 +26,12 @@ from projections.recorders import (
     MeasureViewsSQLite,
 )
 from projections.runner import PullProjector
-from projections.sql import SQLITE, SqlRunner
+from store.application import Incoming, LedgerApplication
+from store.checkpoints import Checkpoint, Checkpoints
+from store.dead_letters import DeadLetter, DeadLetterStore
+from store.sql import SQLITE, SqlRunner
+from store.urls import StoreUrl
+from store.verify import Report, verify_ledger
 
 log = structlog.get_logger("measure_ledger.ingest")
 
@@ -58,9 +63,17 @@ class IngestCounts:
 
 
 class Ledger:
-    def __init__(self, store_url: str, rulebook: Rulebook | None = None) -> None:
+    def __init__(
+        self,
+        store_url: str,
+        rulebook: Rulebook | None = None,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
+        """`settings` as read once by the entry point; None reads the environment now."""
+        settings = settings if settings is not None else Settings()
         self.store = StoreUrl(store_url)
-        self.app = LedgerApplication(env=self.store.environment() | cipher_environment())
+        self.app = LedgerApplication(env=self.store.environment() | cipher_environment(settings))
         datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
         self.sql = SqlRunner(datastore, self.store.dialect)
         self.dead_letters = DeadLetterStore(self.sql)
@@ -74,8 +87,8 @@ class Ledger:
         self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
             AlertIndexSQLite if sqlite else AlertIndexPostgres
         )
-        self.alert_index.index = AlertIndex(rulebook or configured_rulebook())
-        self.checkpoints = Checkpoints(self.sql, default_key_path(self.store))
+        self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
+        self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
 
     def submit(
         self, messages: Sequence[RawMessage], *, project: bool = True
@@ -138,13 +151,22 @@ class Ledger:
         self.refresh_alerts(progress)
         return applied
 
+    def verify(
+        self,
+        trusted: Ed25519PublicKey | None,
+        against: Checkpoint | None = None,
+        progress: Callable[[int], None] = lambda _n: None,
+    ) -> Report:
+        """Recompute the hash chain and check every checkpoint (store/verify.py)."""
+        return verify_ledger(self.app, self.sql, self.checkpoints.all(), trusted, against, progress)
+
     def close(self) -> None:
         self.app.close()
 
 
-def cipher_environment() -> dict[str, str]:
+def cipher_environment(settings: Settings) -> dict[str, str]:
     """Encryption at rest, when a key is configured; the key never reaches a log."""
-    key = Settings().cipher_key
+    key = settings.cipher_key
     if key is None:
         return {}
     return {
@@ -153,9 +175,8 @@ def cipher_environment() -> dict[str, str]:
     }
 
 
-def configured_rulebook() -> Rulebook:
+def configured_rulebook(settings: Settings) -> Rulebook:
     """The shipped rulebook with this installation's policy values and provider profiles."""
-    settings = Settings()
     return Rulebook.load_default(
         policy=settings.policy or None, provider_profiles=settings.provider_profiles or None
     )

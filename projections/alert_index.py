@@ -26,7 +26,7 @@ from domain.facts import Fact, data_from_json
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
 from projections.measure_views import utc_key
-from projections.sql import Dialect, SqlCursor
+from store.sql import Dialect, SqlCursor
 
 NAME = "alert_index"
 

@@ -24,7 +24,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.lifecycle import TYPE_RANK, MeasureState, care_order, fold, step
 from domain.measure import Stream
-from projections.sql import Dialect, SqlCursor
+from store.sql import Dialect, SqlCursor
 
 NAME = "measure_views"
 
@@ -65,9 +65,7 @@ def ddl(dialect: Dialect) -> list[str]:
 VIEW_TABLES = ("view_timeline", "view_retractions", "view_status")
 
 _INSERT_ENTRY = "INSERT INTO view_timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_RETRACTION = (
-    "INSERT INTO view_retractions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
+_INSERT_RETRACTION = "INSERT INTO view_retractions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 _UPSERT_STATUS = (
     "INSERT INTO view_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (provider_id, measure_id) DO UPDATE SET client_id = excluded.client_id, "

@@ -9,7 +9,7 @@ from typing import Any
 from domain.alerts import Alert
 from projections.alert_index import ALERT_COLUMNS
 from projections.measure_views import utc_key
-from projections.sql import SqlRunner
+from store.sql import SqlRunner
 
 STATUS_COLUMNS = (
     "provider_id",

@@ -18,7 +18,7 @@ from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
 from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
-from projections.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
+from store.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
 
 
 class ViewRecorderMixin:

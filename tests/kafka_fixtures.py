@@ -199,10 +199,10 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
 
 
 def consume_command(store_url: str, topics: Topics, group: str, *extra: str) -> list[str]:
-    """`python -m ledger.cli ... consume ...` with the fast group settings."""
+    """`python -m cli ... consume ...` with the fast group settings."""
     options = [f"--kafka-option={k}={v}" for k, v in FAST_GROUP.items()]
     return [
-        "python", "-m", "ledger.cli", "--store", store_url, "--log-level", "info",
+        "python", "-m", "cli", "--store", store_url, "--log-level", "info",
         "--log-format", "json", "consume", "--format", "json",
         "--bootstrap-servers", topics.bootstrap, "--topic", topics.events,
         "--dlq-topic", topics.dlq, "--group", group, *options, *extra,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.synthetic import Manifest, generate
+from synthetic import Manifest, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 NINE_DIGITS = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.cli import build_parser, main
+from cli.main import build_parser, main
 from ledger.settings import Settings
 from tests.conftest import event, lifecycle, line
 
@@ -143,7 +143,7 @@ def test_console_script_reads_stdin(tmp_path: Path, events_file: Path) -> None:
     """The installed `measure-ledger` reads `-` from stdin, in a real subprocess."""
     store = f"sqlite:///{tmp_path / 'cli.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "ledger.cli", "--store", store, "ingest", "-", "--format", "json"],
+        [sys.executable, "-m", "cli", "--store", store, "ingest", "-", "--format", "json"],
         input=events_file.read_bytes(),
         capture_output=True,
         check=False,
@@ -186,7 +186,7 @@ def test_separate_processes_agree_on_the_rules(tmp_path: Path, events_file: Path
     store = f"sqlite:///{tmp_path / 'two.db'}"
     for seed in ("1", "2"):
         result = subprocess.run(
-            [sys.executable, "-m", "ledger.cli", "--store", store, "ingest", str(events_file),
+            [sys.executable, "-m", "cli", "--store", store, "ingest", str(events_file),
              "--format", "json"],
             capture_output=True,
             check=False,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from consumers.alert_feed import FeedSettings
-from ledger.cli import main
-from ledger.feed_cli import FeedKeyError, load_key
+from ledger.keys import FeedKeyError, feed_key
 from ledger.settings import Settings
 
 GOOD_KEY = "a" * 40
@@ -47,7 +47,7 @@ def test_refuses_two_key_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("LEDGER_FEED_KEY_FILE", str(tmp_path / "k"))
     monkeypatch.setenv("LEDGER_FEED_KEY", GOOD_KEY)
     with pytest.raises(FeedKeyError, match="not both"):
-        load_key(Settings())
+        feed_key(Settings())
 
 
 def test_an_unreadable_key_file_is_a_usage_error(
@@ -56,7 +56,7 @@ def test_an_unreadable_key_file_is_a_usage_error(
     """The error names the file, not its content."""
     monkeypatch.setenv("LEDGER_FEED_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(FeedKeyError, match="missing"):
-        load_key(Settings())
+        feed_key(Settings())
 
 
 def test_the_key_comes_from_the_file_without_its_newline(
@@ -65,14 +65,14 @@ def test_the_key_comes_from_the_file_without_its_newline(
     """`openssl rand -hex 32 > feed.key` works as it is."""
     (tmp_path / "k").write_text(GOOD_KEY + "\n")
     monkeypatch.setenv("LEDGER_FEED_KEY_FILE", str(tmp_path / "k"))
-    assert load_key(Settings()) == GOOD_KEY.encode()
+    assert feed_key(Settings()) == GOOD_KEY.encode()
 
 
 def test_the_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """LEDGER_FEED_KEY is the fallback, and stays hidden in the settings' repr."""
     monkeypatch.setenv("LEDGER_FEED_KEY", GOOD_KEY)
     settings = Settings()
-    assert load_key(settings) == GOOD_KEY.encode()
+    assert feed_key(settings) == GOOD_KEY.encode()
     assert GOOD_KEY not in repr(settings)
 
 

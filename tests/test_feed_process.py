@@ -39,7 +39,7 @@ class FeedProcess:
 
     def __init__(self, store_url: str, bootstrap: str, topic: str, env: dict[str, str]) -> None:
         command = [
-            "python", "-m", "ledger.cli", "--store", store_url, "--log-level", "info",
+            "python", "-m", "cli", "--store", store_url, "--log-level", "info",
             "--log-format", "json", "feed", "--format", "json",
             "--bootstrap-servers", bootstrap, "--topic", topic,
         ]  # fmt: skip

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from consumers.feed_store import FeedStore, Found, Placed
 from domain.feed_changes import due_changes
 from ledger.service import Ledger
+from projections.feed_store import FeedStore, Found, Placed
 from tests.conftest import lifecycle, messages
 
 KEY = b"k" * 32

@@ -199,7 +199,7 @@ def test_a_failed_save_leaves_no_half_applied_stream_in_the_cache(
 
 def test_store_url_errors_do_not_show_the_password() -> None:
     """A PostgreSQL password never appears in an error message."""
-    from ledger.storage import StoreUrl, StoreUrlError
+    from store.urls import StoreUrl, StoreUrlError
 
     with pytest.raises(StoreUrlError) as error:
         StoreUrl("postgresql://ledger:S3cretPw@db.example").environment()

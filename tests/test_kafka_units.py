@@ -7,12 +7,12 @@ import argparse
 import pytest
 from kafka.structs import TopicPartition
 
+from cli.consume import kafka_option
+from cli.main import main
 from consumers.kafka_dlq import BadShareLimit, DlqLimitExceededError
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_ingest import IngestSettings
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
-from ledger.cli import main
-from ledger.kafka_cli import kafka_option
 from ledger.service import RawMessage
 
 TP0, TP1 = TopicPartition("t", 0), TopicPartition("t", 1)

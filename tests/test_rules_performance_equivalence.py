@@ -24,7 +24,7 @@ from domain.rules import engine, reference
 from domain.rules.incremental import AuthorizationFindings, MeasureFindings
 from domain.rules.sweep import sweep
 from domain.wire import AUTHORIZATION_TYPES
-from ledger.synthetic import generate
+from synthetic import generate
 from tests import factories as f
 from tests.factories import DAY, HOUR, T0, WEEK
 

@@ -12,7 +12,7 @@ import pytest
 
 from domain.codes import FRAMEWORK_CATEGORIES
 from domain.parsing import Malformed, parse_event
-from ledger.synthetic import (
+from synthetic import (
     Manifest,
     encode,
     generate,

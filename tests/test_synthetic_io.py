@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from domain.parsing import Malformed, parse_event
-from ledger.synthetic import (
+from synthetic import (
     MALFORMED_KINDS,
     generate,
     generate_events,

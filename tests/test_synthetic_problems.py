@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.codes import FRAMEWORK_CATEGORIES
-from ledger.synthetic import (
+from synthetic import (
     PROBLEM_RULES,
     Manifest,
     generate,

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cli.main import main
 from domain.chain import GENESIS, chain_record
-from ledger.chain_store import as_uuid
-from ledger.checkpoints import Checkpoint, key_id
-from ledger.cli import main
 from ledger.service import Ledger
+from store.chain_store import as_uuid
+from store.checkpoints import Checkpoint, key_id
 from tests.conftest import lifecycle, messages
 
 PROVIDER = "AGB:12345678"

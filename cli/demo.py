@@ -12,13 +12,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cli.context import InputError
+from cli.output import emit_json, emit_table
+from cli.progress import progress_bar, refresh_alerts
 from consumers import jsonl
-from ledger.output import emit_json, emit_table
-from ledger.progress import progress_bar, refresh_alerts
 from ledger.service import Ledger
-from ledger.storage import StoreUrl
-from ledger.synthetic import DEFAULT_START, encode_lines, generate
 from projections import queries
+from store.urls import StoreUrl
+from synthetic import DEFAULT_START, encode_lines, generate
 
 DEMO_FILE = "measure-ledger-demo.db"
 #: The demo stream stops here, so some measures are still running and deadlines lie ahead.
@@ -47,12 +48,10 @@ def demo_store(args: argparse.Namespace) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from ledger.commands import InputError
-
     store = demo_store(args)
     data = b"".join(demo_lines(args.measures, args.seed))
     started = time.perf_counter()
-    ledger = Ledger(store)
+    ledger = Ledger(store, settings=args.settings)
     try:
         if ledger.app.recorder.max_notification_id():
             raise InputError(

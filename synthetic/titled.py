@@ -9,10 +9,10 @@ and then at least every 2 months. Authorisation events carry no measure_id.
 
 from __future__ import annotations
 
-from ledger.synthetic.builder import MeasureBuilder
-from ledger.synthetic.clock import DAY, HOUR, rfc3339
-from ledger.synthetic.problems import Plan
-from ledger.synthetic.vocab import pick_grounds
+from synthetic.builder import MeasureBuilder
+from synthetic.clock import DAY, HOUR, rfc3339
+from synthetic.problems import Plan
+from synthetic.vocab import pick_grounds
 
 Title = tuple[str, int, int]  # kind, valid_from, valid_until
 

@@ -3,8 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
+
+BOOTSTRAP_ENV = "LEDGER_KAFKA_BOOTSTRAP_SERVERS"
+
+
+def add_kafka_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    topic: str,
+    topic_help: str,
+    option: Callable[[str], tuple[str, Any]],
+    kind: str,
+    example: str,
+) -> None:
+    """The options every Kafka command has: brokers, its topic, and client settings."""
+    parser.add_argument(
+        "--bootstrap-servers",
+        metavar="H:P[,H:P]",
+        default=os.environ.get(BOOTSTRAP_ENV),
+        required=BOOTSTRAP_ENV not in os.environ,
+        help=f"Kafka brokers (default: ${BOOTSTRAP_ENV})",
+    )
+    parser.add_argument("--topic", default=topic, help=f"{topic_help} ({topic})")
+    parser.add_argument(
+        "--kafka-option",
+        action="append",
+        default=[],
+        type=option,
+        metavar="KEY=VALUE",
+        help=f"a kafka-python {kind} setting, e.g. {example} (repeatable)",
+    )
 
 
 def option_parser(

@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from ledger.synthetic.clock import DEFAULT_START
-from ledger.synthetic.malformed import MALFORMED_KINDS, encode, encode_lines
-from ledger.synthetic.problems import PROBLEM_RULES
-from ledger.synthetic.stream import (
+from synthetic.clock import DEFAULT_START
+from synthetic.malformed import MALFORMED_KINDS, encode, encode_lines
+from synthetic.problems import PROBLEM_RULES
+from synthetic.stream import (
     Manifest,
     PlantedProblem,
     generate_events,

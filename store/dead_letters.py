@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.identifiers import mask_bsns
-from projections.sql import Dialect, SqlRunner
+from store.sql import Dialect, SqlRunner
 
 
 @dataclass(frozen=True, slots=True)

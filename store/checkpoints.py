@@ -2,9 +2,8 @@
 
 A checkpoint is what leaves the building: the inspectorate keeps exported checkpoints and
 the public key, and a later `verify --against` proves the ledger still extends them. The
-private key lives in a file (0600, created on first use, never logged); its path comes from
-`LEDGER_KEY_FILE`, else `<sqlite file>.signing.key` beside a SQLite store, else
-`$XDG_DATA_HOME/measure-ledger/<host>_<port>_<db>.signing.key` for PostgreSQL.
+private key lives in a file (0600, created on first use, never logged); which file is the
+composition root's choice (ledger/keys.py), handed to `Checkpoints`.
 """
 
 from __future__ import annotations
@@ -15,36 +14,20 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from domain.chain import checkpoint_message
-from ledger.chain_store import chain_head
-from ledger.settings import Settings
-from ledger.storage import StoreUrl
-from projections.sql import SqlRunner
+from store.chain_store import chain_head
+from store.sql import SqlRunner
 
 FORMAT = "measure-ledger-checkpoint/v1"
 
 
 class KeyFileError(Exception):
     """The signing key or a public key file cannot be read."""
-
-
-def default_key_path(store: StoreUrl) -> Path:
-    """Where the signing key lives when `LEDGER_KEY_FILE` is not set (see module docstring)."""
-    configured = Settings().key_file
-    if configured:
-        return Path(configured).expanduser()
-    if store.dialect.name == "sqlite":
-        return Path(store.environment()["SQLITE_DBNAME"] + ".signing.key")
-    parts = urlsplit(store.url)
-    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    name = f"{parts.hostname}_{parts.port or 5432}_{parts.path.strip('/')}.signing.key"
-    return data_home / "measure-ledger" / name
 
 
 def key_id(public: Ed25519PublicKey) -> str:

@@ -11,12 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cli import alerts, commands, consume, feed, tamper
+from cli.context import InputError
 from domain.rulebook import RulebookError
-from ledger import alerts_cli, commands, feed_cli, kafka_cli, tamper_cli
 from ledger.logging import configure
 from ledger.settings import Settings
-from ledger.storage import StoreUrlError
 from projections.recorders import RulebookChangedError
+from store.urls import StoreUrlError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -33,7 +34,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser.add_argument(
         "--store",
         default=None,
-        help=f"store URL (default: $LEDGER_STORE or {Settings().store})",
+        help=f"store URL (default: $LEDGER_STORE or {settings.store})",
     )
     parser.add_argument("--log-level", default=settings.log_level, help="debug|info|warning")
     parser.add_argument(
@@ -73,7 +74,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.set_defaults(handler=commands.demo)
 
-    for extension in (alerts_cli, tamper_cli, kafka_cli, feed_cli):
+    for extension in (alerts, tamper, consume, feed):
         extension.register(command)
     return parser
 
@@ -82,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    args.settings = settings  # read once here, handed to every adapter from here
     args.store_given = args.store is not None
     args.store = args.store or settings.store
     configure(args.log_level, args.log_format)
@@ -89,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or EXIT_OK)
     except (
         UsageError,
-        commands.InputError,
+        InputError,
         StoreUrlError,
         RulebookError,
         RulebookChangedError,

@@ -12,15 +12,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.synthetic.clock import DAY, HOUR, rfc3339
-from ledger.synthetic.vocab import (
+from synthetic.clock import DAY, HOUR, rfc3339
+from synthetic.vocab import (
     ALTERNATIVES,
     DESCRIPTIONS,
     EPISODE_MINUTES,
     EVALUATION_SUMMARIES,
     RETRACTION_REASONS,
 )
-from ledger.synthetic.world import UNITS, Provider
+from synthetic.world import UNITS, Provider
 
 SCHEMA = "measure-event/v1"
 

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.chain import GENESIS, ChainLink, chain_rows
-from projections.sql import Dialect, SqlCursor
+from store.sql import Dialect, SqlCursor
 
 _CHUNK = 500
 

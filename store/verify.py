@@ -7,18 +7,19 @@ after it, every later hash differs anyway, and the first one is what an auditor 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from domain.chain import GENESIS, GLOBAL_TAG, STREAM_TAG, ChainLink, link, record_hash
-from ledger.chain_store import as_uuid, chain_page, event_key_at, global_hash_at
-from ledger.checkpoints import Checkpoint, key_id
-from ledger.service import Ledger
+from store.chain_store import as_uuid, chain_page, event_key_at, global_hash_at
+from store.checkpoints import Checkpoint, key_id
+from store.sql import SqlRunner
 
 PAGE = 5000
 
@@ -58,6 +59,14 @@ class Report:
         return {"intact": self.intact, **asdict(self)}
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What the walk reads: the stored events (through the library) and the ledger's tables."""
+
+    app: Application[UUID]
+    sql: SqlRunner
+
+
 class DamageFoundError(Exception):
     """Stops the walk at the first damage."""
 
@@ -66,23 +75,25 @@ class DamageFoundError(Exception):
 
 
 def verify_ledger(
-    ledger: Ledger,
+    app: Application[UUID],
+    sql: SqlRunner,
+    checkpoints: Sequence[Checkpoint],
     trusted: Ed25519PublicKey | None,
     against: Checkpoint | None = None,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Report:
     """Check every record, then every checkpoint signature, then the exported checkpoint."""
     report = Report(key_id=key_id(trusted) if trusted else None)
-    checkpoints = ledger.checkpoints.all()
+    source = Source(app, sql)
     report.checkpoints = len(checkpoints)
     try:
-        _walk(ledger, report, checkpoints, progress)
+        _walk(source, report, checkpoints, progress)
         for cp in checkpoints:
             _check_checkpoint(cp, trusted, report, "checkpoint")
         if against is not None:
             report.against = against.position
             _check_checkpoint(against, trusted, report, "exported checkpoint")
-            with ledger.sql.transaction(commit=False) as c:
+            with source.sql.transaction(commit=False) as c:
                 stored = global_hash_at(c, against.position)
             if stored is None or stored.hex() != against.head_hash:
                 raise DamageFoundError(
@@ -125,29 +136,29 @@ def _check_checkpoint(
 
 
 def _walk(
-    ledger: Ledger,
+    source: Source,
     report: Report,
-    checkpoints: list[Checkpoint],
+    checkpoints: Sequence[Checkpoint],
     progress: Callable[[int], None],
 ) -> None:
     expected: dict[int, list[Checkpoint]] = {}
     for cp in checkpoints:
         expected.setdefault(cp.position, []).append(cp)
     _check_heads(expected.pop(0, []), GENESIS)
-    events, links = _events(ledger), _links(ledger)
+    events, links = _events(source), _links(source)
     event, chain = next(events, None), next(links, None)
     global_prev = GENESIS
     streams: dict[UUID, bytes] = {}
     while event is not None or chain is not None:
         if chain is None or (event is not None and event.id < chain.position):
             problem = _UNCHAINED if report.records == 0 else _NO_LINK
-            raise DamageFoundError(_describe(ledger, event.id, _stored(event), problem))  # type: ignore[union-attr]
+            raise DamageFoundError(_describe(source, event.id, _stored(event), problem))  # type: ignore[union-attr]
         if event is None or chain.position < event.id:
-            raise DamageFoundError(_describe(ledger, chain.position, None, _NO_EVENT, chain))
+            raise DamageFoundError(_describe(source, chain.position, None, _NO_EVENT, chain))
         stored = _stored(event)
         problem = _problem(stored, event.id, chain, global_prev, streams)
         if problem:
-            raise DamageFoundError(_describe(ledger, event.id, stored, problem, chain))
+            raise DamageFoundError(_describe(source, event.id, stored, problem, chain))
         _check_heads(expected.get(chain.position, []), chain.global_hash)
         global_prev = chain.global_hash
         streams[chain.stream_id] = chain.stream_hash
@@ -199,8 +210,8 @@ def _check_heads(checkpoints: list[Checkpoint], head: bytes) -> None:
             )
 
 
-def _events(ledger: Ledger) -> Iterator[Any]:
-    recorder = ledger.app.recorder
+def _events(source: Source) -> Iterator[Any]:
+    recorder = source.app.recorder
     after = 0
     while True:
         page = recorder.select_notifications(after, PAGE, inclusive_of_start=False)
@@ -210,10 +221,10 @@ def _events(ledger: Ledger) -> Iterator[Any]:
         after = page[-1].id
 
 
-def _links(ledger: Ledger) -> Iterator[ChainLink]:
+def _links(source: Source) -> Iterator[ChainLink]:
     after = 0
     while True:
-        with ledger.sql.transaction(commit=False) as c:
+        with source.sql.transaction(commit=False) as c:
             page = chain_page(c, after, PAGE)
         yield from page
         if len(page) < PAGE:
@@ -242,7 +253,7 @@ def _stored(notification: Any) -> StoredEvent:
 
 
 def _describe(
-    ledger: Ledger,
+    source: Source,
     position: int,
     stored: StoredEvent | None,
     problem: str,
@@ -252,16 +263,16 @@ def _describe(
     stream_id = chain.stream_id if chain else as_uuid(stored.originator_id)  # type: ignore[union-attr]
     version = chain.version if chain else stored.originator_version  # type: ignore[union-attr]
     damage = Damage(problem, position, stream_id=stream_id.hex, version=version)
-    with ledger.sql.transaction(commit=False) as c:
+    with source.sql.transaction(commit=False) as c:
         key = event_key_at(c, stream_id, version)
     if key:
         damage.provider_id, damage.event_id = key
     candidates = ([stored] if stored else []) + list(
-        ledger.app.recorder.select_events(stream_id, limit=3)
+        source.app.recorder.select_events(stream_id, limit=3)
     )
     for candidate in candidates:
         try:
-            decoded = ledger.app.mapper.to_domain_event(candidate)
+            decoded = source.app.mapper.to_domain_event(candidate)
         except Exception:  # noqa: S112 - a tampered event may not decode; try a sibling
             continue
         damage.provider_id = damage.provider_id or getattr(decoded, "provider_id", None)

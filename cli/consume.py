@@ -8,21 +8,20 @@ committed past what was stored), 2 for a usage error such as an unknown `--kafka
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from collections.abc import Callable
 
 from kafka import KafkaConsumer
 
+from cli.kafka_options import add_kafka_arguments, option_parser
+from cli.output import emit_json
 from consumers.kafka_dlq import (
     DEFAULT_BAD_WINDOW,
     DEFAULT_MAX_BAD_SHARE,
     DlqLimitExceededError,
 )
 from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
-from ledger.kafka_options import option_parser
-from ledger.output import emit_json
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -40,27 +39,19 @@ def register(command: Command) -> None:
         "consume",
         "Run the Kafka ingest loop until stopped (SIGTERM/SIGINT: finish, commit, exit 0).",
     )
-    p.add_argument(
-        "--bootstrap-servers",
-        metavar="H:P[,H:P]",
-        default=os.environ.get("LEDGER_KAFKA_BOOTSTRAP_SERVERS"),
-        required="LEDGER_KAFKA_BOOTSTRAP_SERVERS" not in os.environ,
-        help="Kafka brokers (default: $LEDGER_KAFKA_BOOTSTRAP_SERVERS)",
+    add_kafka_arguments(
+        p,
+        topic="measure-events",
+        topic_help="topic to read",
+        option=kafka_option,
+        kind="consumer",
+        example="max_poll_interval_ms=3000",
     )
-    p.add_argument("--topic", default="measure-events", help="topic to read (measure-events)")
     p.add_argument("--group", default="measure-ledger", help="consumer group (measure-ledger)")
     p.add_argument(
         "--dlq-topic",
         default="measure-events.dlq",
         help="where malformed messages are copied, with origin and reason headers",
-    )
-    p.add_argument(
-        "--kafka-option",
-        action="append",
-        default=[],
-        type=kafka_option,
-        metavar="KEY=VALUE",
-        help="a kafka-python consumer setting, e.g. max_poll_interval_ms=3000 (repeatable)",
     )
     p.add_argument(
         "--max-bad-share",
@@ -106,7 +97,7 @@ def run_consume(args: argparse.Namespace) -> int:
     )
     with stop_on_signals(threading.Event()) as stop:
         try:
-            totals = consume(args.store, settings, stop)
+            totals = consume(args.store, settings, stop, ledger_settings=args.settings)
         except DlqLimitExceededError as error:
             print(f"measure-ledger consume: halted: {error}", file=sys.stderr)
             return EXIT_HALTED

@@ -6,7 +6,7 @@ value is what a later withdrawal resolves, after the index has forgotten the ale
 `feed_positions` says, per partition, up to which offset every message on the topic is
 known to the store. Both are written in one transaction per batch, so the store never holds
 a change without the position that covers it, or the reverse. Written once in portable SQL
-(projections/sql.py) for SQLite and PostgreSQL.
+(store/sql.py) for SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from domain.feed_changes import FeedChange, Indexed, Withdrawn
 from projections.alert_index import ALERT_COLUMNS
 from projections.alert_index import NAME as ALERT_INDEX
 from projections.measure_views import utc_key
-from projections.sql import SqlCursor, SqlRunner
+from store.sql import SqlCursor, SqlRunner
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS feed_published ("

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ledger.checkpoints import (
+from cli.output import emit_json, emit_table
+from cli.progress import progress_bar
+from ledger.service import Ledger
+from store.checkpoints import (
     Checkpoint,
     KeyFileError,
     key_id,
@@ -23,10 +26,6 @@ from ledger.checkpoints import (
     load_public_key,
     public_pem,
 )
-from ledger.output import emit_json, emit_table
-from ledger.progress import progress_bar
-from ledger.service import Ledger
-from ledger.verify import verify_ledger
 
 Command = Callable[..., argparse.ArgumentParser]
 EXIT_OK, EXIT_DAMAGED, EXIT_USAGE = 0, 1, 2
@@ -53,7 +52,7 @@ def register(command: Command) -> None:
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.store)
+    ledger = Ledger(args.store, settings=args.settings)
     try:
         ledger.checkpoints.seal()
         latest = ledger.checkpoints.latest()
@@ -84,7 +83,7 @@ def verify(args: argparse.Namespace) -> int:
     except (KeyFileError, OSError, ValueError, KeyError) as error:
         print(f"measure-ledger verify: {error}", file=sys.stderr)
         return EXIT_USAGE
-    ledger = Ledger(args.store)
+    ledger = Ledger(args.store, settings=args.settings)
     try:
         trusted = trusted or _own_key(ledger) or embedded
         if trusted is None and ledger.checkpoints.latest() is not None:
@@ -96,7 +95,7 @@ def verify(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         total = ledger.app.recorder.max_notification_id() or 0
         with progress_bar(total, "verify", enabled=not args.no_progress, unit="rec") as advance:
-            report = verify_ledger(ledger, trusted, against, advance)
+            report = ledger.verify(trusted, against, advance)
     finally:
         ledger.close()
     _print(report.as_dict(), args.format)

@@ -12,26 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from cli.context import InputError, open_ledger
+from cli.demo import run_demo
+from cli.output import emit_json, emit_table
+from cli.progress import progress_bar, refresh_alerts
 from consumers import jsonl
-from ledger.output import emit_json, emit_table
-from ledger.progress import progress_bar, refresh_alerts
-from ledger.service import Ledger
 from projections import queries
-
-DEMO_STORE = "measure-ledger-demo.db"
-
-
-class InputError(Exception):
-    """A file that cannot be read, a store that is not what the command needs."""
-
-
-@contextlib.contextmanager
-def open_ledger(store: str) -> Iterator[Ledger]:
-    ledger = Ledger(store)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 @contextlib.contextmanager
@@ -50,7 +36,7 @@ def _input(path: str) -> Iterator[tuple[BinaryIO, str, int | None]]:
 def ingest(args: argparse.Namespace) -> int:
     with (
         _input(args.file) as (stream, name, size),
-        open_ledger(args.store) as ledger,
+        open_ledger(args) as ledger,
         progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
     ):
         counts = jsonl.load(ledger, stream, name, progress=advance)
@@ -68,7 +54,7 @@ def ingest(args: argparse.Namespace) -> int:
 
 
 def rejects(args: argparse.Namespace) -> int:
-    with open_ledger(args.store) as ledger:
+    with open_ledger(args) as ledger:
         letters = ledger.dead_letters.list(args.limit)
     rows = [
         {
@@ -88,7 +74,7 @@ def rejects(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    with open_ledger(args.store) as ledger:
+    with open_ledger(args) as ledger:
         refresh_alerts(ledger)
         rows = queries.status(ledger.sql, args.provider)
     if args.format == "json":
@@ -115,7 +101,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def timeline(args: argparse.Namespace) -> int:
-    with open_ledger(args.store) as ledger:
+    with open_ledger(args) as ledger:
         entries = queries.timeline(ledger.sql, args.provider, args.measure)
     if not entries:
         raise InputError(f"no events for measure {args.measure!r} of provider {args.provider!r}")
@@ -126,8 +112,7 @@ def timeline(args: argparse.Namespace) -> int:
             details = json.dumps(entry["data"], ensure_ascii=False, separators=(",", ":"))
             if entry["retracted_by"]:
                 details = (
-                    f"RETRACTED by {entry['retracted_by']} ({entry['retraction_reason']}) "
-                    f"{details}"
+                    f"RETRACTED by {entry['retracted_by']} ({entry['retraction_reason']}) {details}"
                 )
             entry["details"] = details
         emit_table(entries, ("occurred_at", "recorded_at", "type", "event_id", "details"))
@@ -135,7 +120,7 @@ def timeline(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    with open_ledger(args.store) as ledger:
+    with open_ledger(args) as ledger:
         total = ledger.app.recorder.max_notification_id() or 0
         with progress_bar(2 * total, "rebuild", unit="ev") as advance:  # views, then alerts
             applied = ledger.rebuild(advance)
@@ -147,6 +132,4 @@ def rebuild(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from ledger.demo import run_demo
-
     return run_demo(args)

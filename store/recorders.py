@@ -6,7 +6,7 @@ events (the library passes `save(..., event_keys=...)` through to `_insert_event
 crash can never leave an event without its key or a key without its event, and a second
 writer racing on the same key loses with an IntegrityError instead of storing it twice.
 
-The hash chain (`ledger_chain`, ledger/chain_store.py) is written in that same transaction,
+The hash chain (`ledger_chain`, store/chain_store.py) is written in that same transaction,
 after the events have their positions and while the store's write lock is held: SQLite holds
 its write lock from the first insert, PostgreSQL's recorder takes `LOCK TABLE ... IN
 EXCLUSIVE MODE` before inserting. So chain order is commit order and no event is ever
@@ -17,17 +17,15 @@ these hooks and would store events unchained.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from domain.application import EventKey
-from ledger.chain_store import chain_ddl, extend_chain
-from projections.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
+from store.application import EventKey
+from store.chain_store import chain_ddl, extend_chain
+from store.sql import POSTGRES, SQLITE, SqlCursor, SqlRunner
 
 KEYS_DDL = (
     "CREATE TABLE IF NOT EXISTS ledger_event_keys ("
@@ -153,62 +151,3 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
         if self.chain_enabled and ids:
             extend_chain(SqlCursor(curs, POSTGRES), ids, stored_events)
         return ids
-
-
-class StoreUrlError(ValueError):
-    """The store URL names no store the ledger can use."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoreUrl:
-    """`sqlite:///path/ledger.db` or `postgresql://user[:password]@host[:port]/db`."""
-
-    url: str
-
-    @property
-    def dialect(self) -> Dialect:
-        return SQLITE if self.url.startswith("sqlite:") else POSTGRES
-
-    def environment(self) -> dict[str, str]:
-        """The eventsourcing environment that selects and configures the store."""
-        parts = urlsplit(self.url)
-        if parts.scheme == "sqlite":
-            path = unquote(self.url.removeprefix("sqlite://"))
-            path = path[1:] if path.startswith("/") and not path.startswith("//") else path
-            if not path or path == ":memory:":
-                raise StoreUrlError(
-                    f"store URL {self.redacted()!r}: a SQLite file path is required"
-                )
-            return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": path,
-                "SQLITE_LOCK_TIMEOUT": "30",
-                "APPLICATION_RECORDER_TOPIC": "ledger.storage:LedgerSQLiteRecorder",
-            }
-        if parts.scheme in ("postgresql", "postgres"):
-            if not parts.hostname or not parts.path.strip("/"):
-                raise StoreUrlError(
-                    f"store URL {self.redacted()!r}: expected postgresql://user@host/db"
-                )
-            return {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
-                "POSTGRES_HOST": parts.hostname,
-                "POSTGRES_PORT": str(parts.port or 5432),
-                "POSTGRES_USER": unquote(parts.username or "postgres"),
-                "POSTGRES_PASSWORD": unquote(parts.password or ""),
-                "POSTGRES_CONNECT_TIMEOUT": "5",
-                "POSTGRES_LOCK_TIMEOUT": "30",
-                "POSTGRES_POOL_SIZE": "4",
-                "APPLICATION_RECORDER_TOPIC": "ledger.storage:LedgerPostgresRecorder",
-            }
-        raise StoreUrlError(
-            f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
-        )
-
-    def redacted(self) -> str:
-        """The URL without its password, for logs and messages."""
-        parts = urlsplit(self.url)
-        if parts.password:
-            return self.url.replace(f":{parts.password}@", ":***@")
-        return self.url

@@ -15,19 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ledger.synthetic.builder import Draft, MeasureBuilder
-from ledger.synthetic.clock import DAY, DEFAULT_START, HOUR, to_minutes
-from ledger.synthetic.problems import ALSO_RAISES, NORMAL, PROBLEMS, Plan
-from ledger.synthetic.titled import build_jeugdwet, build_wvggz
-from ledger.synthetic.vocab import FRAMEWORK_CATEGORIES_OUTSIDE_WZD, pick_category
-from ledger.synthetic.world import (
+from synthetic.builder import Draft, MeasureBuilder
+from synthetic.clock import DAY, DEFAULT_START, HOUR, to_minutes
+from synthetic.problems import ALSO_RAISES, NORMAL, PROBLEMS, Plan
+from synthetic.titled import build_jeugdwet, build_wvggz
+from synthetic.vocab import FRAMEWORK_CATEGORIES_OUTSIDE_WZD, pick_category
+from synthetic.world import (
     Provider,
     client_pseudonym,
     make_providers,
     pick_framework,
     pick_provider,
 )
-from ledger.synthetic.wzd import build_wzd
+from synthetic.wzd import build_wzd
 
 EMERGENCY = Plan(emergency=True)
 PROPOSAL_SPAN = 240 * DAY  # proposals spread over the first eight months

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from ledger.output import emit_json, emit_table
-from ledger.progress import refresh_alerts
+from cli.context import open_ledger
+from cli.output import emit_json, emit_table
+from cli.progress import refresh_alerts
 from projections import queries
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -42,10 +43,8 @@ def moment(text: str) -> datetime:
 
 
 def alerts(args: argparse.Namespace) -> int:
-    from ledger.commands import open_ledger
-
     as_of = args.as_of or datetime.now(UTC)
-    with open_ledger(args.store) as ledger:
+    with open_ledger(args) as ledger:
         refresh_alerts(ledger)
         found = queries.alerts(
             ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule

@@ -9,10 +9,10 @@ applied at once, functionaris informed, ended within the 2-week maximum.
 
 from __future__ import annotations
 
-from ledger.synthetic.builder import MeasureBuilder
-from ledger.synthetic.clock import DAY, HOUR, rfc3339
-from ledger.synthetic.problems import Plan
-from ledger.synthetic.vocab import END_REASONS_EARLY, NEEDS_PHYSICIAN, pick_grounds
+from synthetic.builder import MeasureBuilder
+from synthetic.clock import DAY, HOUR, rfc3339
+from synthetic.problems import Plan
+from synthetic.vocab import END_REASONS_EARLY, NEEDS_PHYSICIAN, pick_grounds
 
 AFBOUW_PLAN = "Stapsgewijs afbouwen, elke twee weken evalueren met het team"
 

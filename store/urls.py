@@ -1,0 +1,72 @@
+"""Store URLs: which of eventsourcing's persistence modules a URL selects, and how.
+
+`sqlite:///path/ledger.db` picks the library's SQLite module, `postgresql://user@host/db` its
+PostgreSQL module; both with the ledger's recorders (store/recorders.py), which add the
+idempotency index and the hash chain to the library's tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from store.sql import POSTGRES, SQLITE, Dialect
+
+
+class StoreUrlError(ValueError):
+    """The store URL names no store the ledger can use."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreUrl:
+    """`sqlite:///path/ledger.db` or `postgresql://user[:password]@host[:port]/db`."""
+
+    url: str
+
+    @property
+    def dialect(self) -> Dialect:
+        return SQLITE if self.url.startswith("sqlite:") else POSTGRES
+
+    def environment(self) -> dict[str, str]:
+        """The eventsourcing environment that selects and configures the store."""
+        parts = urlsplit(self.url)
+        if parts.scheme == "sqlite":
+            path = unquote(self.url.removeprefix("sqlite://"))
+            path = path[1:] if path.startswith("/") and not path.startswith("//") else path
+            if not path or path == ":memory:":
+                raise StoreUrlError(
+                    f"store URL {self.redacted()!r}: a SQLite file path is required"
+                )
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "store.recorders:LedgerSQLiteRecorder",
+            }
+        if parts.scheme in ("postgresql", "postgres"):
+            if not parts.hostname or not parts.path.strip("/"):
+                raise StoreUrlError(
+                    f"store URL {self.redacted()!r}: expected postgresql://user@host/db"
+                )
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+                "POSTGRES_HOST": parts.hostname,
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": "30",
+                "POSTGRES_POOL_SIZE": "4",
+                "APPLICATION_RECORDER_TOPIC": "store.recorders:LedgerPostgresRecorder",
+            }
+        raise StoreUrlError(
+            f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
+        )
+
+    def redacted(self) -> str:
+        """The URL without its password, for logs and messages."""
+        parts = urlsplit(self.url)
+        if parts.password:
+            return self.url.replace(f":{parts.password}@", ":***@")
+        return self.url
