@@ -1,0 +1,102 @@
+"""A store written before the packages moved opens, verifies and rebuilds to the same output.
+
+Every stored event names its class by topic (`domain.measure:Measure.Applied`), so moving
+`domain/measure.py` would orphan every existing store. The fixture in `data/store-2026-11/`
+was written by main at 639f5a3, the last commit with the old layout: 40 synthetic measures
+ingested in two files (two signed checkpoints, 15 dead letters), with the status, one
+timeline, and a digest of `alerts --all --as-of 2027-01-01` as that code printed them. Its
+signing key was never committed; its public key is, so the signatures are checked too.
+
+The alert digest pins rulebook 2026.1: a new rulebook version legitimately changes the
+alerts (and makes the index refuse until `rebuild`), and then only that figure moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.utils import resolve_topic
+
+from cli.main import main
+
+DATA = Path(__file__).parent / "data" / "store-2026-11"
+EXPECTED: dict[str, Any] = json.loads((DATA / "expected.json").read_text())
+
+
+@pytest.fixture
+def legacy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A private copy of the old store (tests write to it), and a key path that is not there."""
+    shutil.copyfile(DATA / "store.db", tmp_path / "store.db")
+    monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "absent" / "signing.key"))
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def run(capsys: pytest.CaptureFixture[str], url: str, *argv: str) -> tuple[int, Any]:
+    code = main(["--store", url, *argv, "--format", "json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+def test_every_stored_topic_still_names_a_class(legacy: str) -> None:
+    with sqlite3.connect(legacy.removeprefix("sqlite:///")) as db:
+        topics = [t for (t,) in db.execute("SELECT DISTINCT topic FROM stored_events")]
+    assert len(topics) == 14  # every event class of both streams is in the fixture
+    for topic in topics:
+        assert isinstance(resolve_topic(topic), type), topic
+
+
+def test_old_store_verifies_with_its_exported_public_key(
+    legacy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = run(
+        capsys, legacy, "verify", "--public-key", str(DATA / "public.pem"), "--no-progress"
+    )
+    assert code == 0, report
+    assert report["intact"] is True
+    for field, value in EXPECTED["verify"].items():
+        assert report[field] == value, field
+    assert report["unsigned_records"] == 0
+
+
+def test_old_store_rebuilds_to_the_same_views_and_alerts(
+    legacy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, rebuilt = run(capsys, legacy, "rebuild")
+    assert code == 0
+    assert rebuilt == {"rebuilt_events": EXPECTED["verify"]["records"]}
+
+    assert run(capsys, legacy, "status") == (0, EXPECTED["status"])
+    timeline = EXPECTED["timeline"]
+    assert run(capsys, legacy, "timeline", timeline["provider"], timeline["measure"]) == (
+        0,
+        timeline["entries"],
+    )
+    code, alerts = run(capsys, legacy, "alerts", "--all", "--as-of", EXPECTED["alerts_as_of"])
+    assert code == 0
+    by_rule: dict[str, int] = {}
+    for alert in alerts:
+        by_rule[alert["rule"]] = by_rule.get(alert["rule"], 0) + 1
+    assert dict(sorted(by_rule.items())) == EXPECTED["alerts_by_rule"]
+    canonical = json.dumps(alerts, sort_keys=True, separators=(",", ":")).encode()
+    assert hashlib.sha256(canonical).hexdigest() == EXPECTED["alerts_sha256"]
+    code, rejects = run(capsys, legacy, "rejects")
+    assert len(rejects) == EXPECTED["rejects"]
+
+
+def test_old_store_takes_a_resend_as_duplicates(
+    legacy: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The idempotency index written by the old code is the one the new code reads."""
+    code, counts = run(capsys, legacy, "ingest", str(DATA / "part2.jsonl"), "--no-progress")
+    assert code == 0
+    assert counts == {"accepted": 0, "duplicates": 126, "rejected": 3}
+    code, report = run(
+        capsys, legacy, "verify", "--public-key", str(DATA / "public.pem"), "--no-progress"
+    )
+    assert (code, report["head_hash"]) == (0, EXPECTED["verify"]["head_hash"])
