@@ -39,7 +39,6 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from domain.facts import Fact  # noqa: E402
-from domain.parsing import Malformed, parse_event  # noqa: E402
 from domain.rulebook import Rulebook  # noqa: E402
 from domain.rules.engine import (  # noqa: E402
     FAR_FUTURE,
@@ -49,7 +48,7 @@ from domain.rules.engine import (  # noqa: E402
     evaluate_authorization,
     next_deadline,
 )
-from synthetic import generate  # noqa: E402
+from tests.factories import synthetic_facts  # noqa: E402
 
 AS_OF = (
     datetime(2026, 2, 1, tzinfo=UTC),
@@ -73,28 +72,7 @@ def _delay(event_id: str) -> timedelta:
 
 def facts_of(seed: int, measures: int) -> list[Fact]:
     """The synthetic stream of one seed as facts, positions in arrival order."""
-    facts = []
-    for position, body in enumerate(generate(measures=measures, seed=seed), start=1):
-        event = parse_event(json.dumps(body).encode())
-        if isinstance(event, Malformed):
-            raise SystemExit(f"synthetic event rejected: {event.reason}")
-        facts.append(
-            Fact(
-                provider_id=event.provider_id,
-                measure_id=getattr(event, "measure_id", None),
-                client_id=event.client_id,
-                event_id=event.event_id,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                recorded_at=event.occurred_at + _delay(event.event_id),
-                data=event.data,
-                actor_role=event.actor.role if event.actor else None,
-                actor_id=event.actor.id if event.actor else None,
-                source="bench",
-                position=position,
-            )
-        )
-    return facts
+    return synthetic_facts(seed, measures, lambda event_id, _position: _delay(event_id), "bench")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,21 @@ Every builder takes the moment the event occurred; ids are generated unless give
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import strategies as st
+
 from domain.alerts import Alert
+from domain.codes import STEPS
 from domain.facts import Fact
+from domain.parsing import Malformed, parse_event
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate
 from domain.wire import DATA_MODELS
+from synthetic import generate
 
 PROVIDER = "AGB:12345678"
 MEASURE = "m-1"
@@ -184,3 +190,98 @@ def lawful_wzd(start: datetime = T0) -> list[Fact]:
         applied(begin + 5 * WEEK),
         ended(begin + 6 * WEEK),
     ]
+
+
+# --- drawn facts: the one strategy of the rule property tests ---------------------------
+
+#: The authorisation kinds that can give each framework a basis, for drawn stories.
+AUTHORIZATION_KINDS_BY_FRAMEWORK = {
+    "wzd": ["rechterlijke_machtiging_wzd"],
+    "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
+    "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
+}
+#: What `drawn_fact` can draw after the proposal, in the lifecycle's order.
+FACT_KINDS = ("step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended")
+
+
+def drawn_fact(
+    draw: st.DrawFn,
+    kind: str,
+    at: datetime,
+    event_id: str,
+    *,
+    lags: Sequence[timedelta],
+    later: Callable[[st.DrawFn, datetime], datetime],
+    steps: Sequence[str] = STEPS,
+) -> Fact:
+    """One fact of `kind` at `at`, recorded after one of `lags`, its details drawn.
+
+    `later` draws a moment after `at` for the deadlines a fact may carry (a review's
+    `valid_until`, the next evaluation, an extension's planned end); each property test
+    chooses its own grain of time, and so how often moments tie.
+    """
+    extra = {"event_id": event_id, "recorded_at": at + draw(st.sampled_from(list(lags)))}
+    after = later(draw, at)
+    if kind == "step":
+        return fact(
+            "stappenplan.step_completed", at, {"step": draw(st.sampled_from(steps))}, **extra
+        )
+    if kind == "requested":
+        return fact("review.requested", at, {}, **extra)
+    if kind == "decided":
+        data = {
+            "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
+            "valid_until": draw(st.sampled_from([None, after])),
+        }
+        return fact("review.decided", at, data, **extra)
+    if kind == "applied":
+        data = {
+            "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),
+            "emergency": draw(st.sampled_from([None, True, False])),
+        }
+        return fact("measure.applied", at, data, **extra)
+    if kind == "evaluated":
+        data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, after]))}
+        return fact("measure.evaluated", at, data, **extra)
+    if kind == "extended":
+        return fact("measure.extended", at, {"planned_end": after}, **extra)
+    if kind == "afbouw":
+        return fact("afbouw.started", at, {}, **extra)
+    return fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)
+
+
+# --- the synthetic stream as facts: the rule benchmark and the equivalence test ---------
+
+
+def synthetic_facts(
+    seed: int,
+    measures: int,
+    delay: Callable[[str, int], timedelta],
+    source: str = "",
+) -> list[Fact]:
+    """The synthetic stream of one seed, parsed like ingest, as facts in arrival order.
+
+    `delay(event_id, position)` is each event's registration lag; positions count from 1.
+    """
+    facts = []
+    for position, body in enumerate(generate(measures=measures, seed=seed), start=1):
+        event = parse_event(json.dumps(body).encode())
+        if isinstance(event, Malformed):
+            raise ValueError(f"synthetic event rejected: {event.reason}")
+        facts.append(
+            Fact(
+                provider_id=event.provider_id,
+                measure_id=getattr(event, "measure_id", None),
+                client_id=event.client_id,
+                event_id=event.event_id,
+                type=event.type,
+                occurred_at=event.occurred_at,
+                recorded_at=event.occurred_at + delay(event.event_id, position),
+                data=event.data,
+                actor_role=event.actor.role if event.actor else None,
+                actor_id=event.actor.id if event.actor else None,
+                source=source,
+                position=position,
+            )
+        )
+    return facts

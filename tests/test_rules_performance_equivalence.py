@@ -10,7 +10,6 @@ of order, and end to end through the public entry points, including on synthetic
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
@@ -18,13 +17,11 @@ from hypothesis import strategies as st
 
 from domain.codes import FRAMEWORK_CATEGORIES, HARM_CODES, STEPS
 from domain.facts import Fact
-from domain.parsing import parse_event
 from domain.rulebook import Rulebook
 from domain.rules import engine, reference
 from domain.rules.incremental import AuthorizationFindings, MeasureFindings
 from domain.rules.sweep import sweep
 from domain.wire import AUTHORIZATION_TYPES
-from synthetic import generate
 from tests import factories as f
 from tests.factories import DAY, HOUR, T0, WEEK
 
@@ -32,13 +29,9 @@ BOOKS = (
     Rulebook.load_default(),
     Rulebook.load_default(policy={"rule.LATE-REGISTRATION": False, "review": "3 days"}),
 )
-KINDS = {
-    "wzd": ["rechterlijke_machtiging_wzd"],
-    "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
-    "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
-}
+KINDS = f.AUTHORIZATION_KINDS_BY_FRAMEWORK
 EVENTS = [
-    *("step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended"),
+    *f.FACT_KINDS,
     *("step", "decided", "applied", "applied"),  # what the per-application parts read
 ]
 PLUS_ONE = timezone(timedelta(hours=1))
@@ -51,37 +44,20 @@ def _moment(draw: st.DrawFn, span_days: int = 45) -> datetime:
     return moment.astimezone(PLUS_ONE) if draw(st.booleans()) else moment
 
 
+def _later(draw: st.DrawFn, at: datetime) -> datetime:
+    return at + timedelta(hours=6 * draw(st.integers(0, 4 * 100)))
+
+
 def _event(draw: st.DrawFn, kind: str, at: datetime, eid: str) -> Fact:
-    extra = {
-        "event_id": eid,
-        "recorded_at": at + draw(st.sampled_from([timedelta(0), HOUR, 7 * DAY, 10 * DAY])),
-    }
-    later = at + timedelta(hours=6 * draw(st.integers(0, 4 * 100)))
-    if kind == "step":
-        step = draw(st.sampled_from([*STEPS, "gedragswetenschapper_consent"]))
-        return f.fact("stappenplan.step_completed", at, {"step": step}, **extra)
-    if kind == "requested":
-        return f.fact("review.requested", at, {}, **extra)
-    if kind == "decided":
-        data = {
-            "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
-            "valid_until": draw(st.sampled_from([None, later])),
-        }
-        return f.fact("review.decided", at, data, **extra)
-    if kind == "applied":
-        data = {
-            "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),
-            "emergency": draw(st.sampled_from([None, True, False])),
-        }
-        return f.fact("measure.applied", at, data, **extra)
-    if kind == "evaluated":
-        data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, later]))}
-        return f.fact("measure.evaluated", at, data, **extra)
-    if kind == "extended":
-        return f.fact("measure.extended", at, {"planned_end": later}, **extra)
-    if kind == "afbouw":
-        return f.fact("afbouw.started", at, {}, **extra)
-    return f.fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)
+    return f.drawn_fact(
+        draw,
+        kind,
+        at,
+        eid,
+        lags=(timedelta(0), HOUR, 7 * DAY, 10 * DAY),
+        later=_later,
+        steps=[*STEPS, "gedragswetenschapper_consent"],
+    )
 
 
 def _proposal(draw: st.DrawFn, framework: str, eid: str) -> Fact:
@@ -243,31 +219,14 @@ def _reference_next_deadline(measure, orders, book, as_of, retracted):
     return min(((f.due, f.rule) for f in findings if f.deadline and f.due > as_of), default=None)
 
 
-def _synthetic_facts(seed: int) -> list[Fact]:
-    facts = []
-    for position, body in enumerate(generate(measures=120, seed=seed), start=1):
-        event = parse_event(json.dumps(body).encode())
-        late = timedelta(days=9) if position % 17 == 0 else timedelta(hours=position % 5)
-        facts.append(
-            Fact(
-                provider_id=event.provider_id,
-                measure_id=getattr(event, "measure_id", None),
-                client_id=event.client_id,
-                event_id=event.event_id,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                recorded_at=event.occurred_at + late,
-                data=event.data,
-                position=position,
-            )
-        )
-    return facts
+def _late(_event_id: str, position: int) -> timedelta:
+    return timedelta(days=9) if position % 17 == 0 else timedelta(hours=position % 5)
 
 
 def test_synthetic_measures_equal_the_reference() -> None:
     book = BOOKS[0]
     for seed in (3, 11):
-        facts = _synthetic_facts(seed)
+        facts = f.synthetic_facts(seed, 120, _late)
         measures: dict[tuple[str, str], list[Fact]] = {}
         orders: dict[tuple[str, str], list[Fact]] = {}
         for fact in facts:

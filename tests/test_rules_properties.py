@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.codes import FRAMEWORK_CATEGORIES, HARM_CODES, STEPS
+from domain.codes import FRAMEWORK_CATEGORIES, HARM_CODES
 from domain.facts import Fact
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, change_points, evaluate, next_deadline
@@ -23,12 +23,8 @@ from tests import factories as f
 from tests.factories import DAY, HOUR, T0, WEEK
 
 BOOK = Rulebook.load_default()
-KINDS = {
-    "wzd": ["rechterlijke_machtiging_wzd"],
-    "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
-    "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
-}
-EVENTS = ["step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended"]
+KINDS = f.AUTHORIZATION_KINDS_BY_FRAMEWORK
+EVENTS = list(f.FACT_KINDS)
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -36,36 +32,12 @@ def _moment(draw: st.DrawFn, span_days: int = 150) -> datetime:
     return T0 + timedelta(hours=draw(st.integers(0, 24 * span_days)))
 
 
+def _later(draw: st.DrawFn, at: datetime) -> datetime:
+    return at + timedelta(hours=draw(st.integers(1, 24 * 100)))
+
+
 def _event(draw: st.DrawFn, kind: str, at: datetime, eid: str) -> Fact:
-    recorded = at + draw(st.sampled_from([timedelta(0), HOUR, 10 * DAY]))
-    extra = {"event_id": eid, "recorded_at": recorded}
-    later = at + timedelta(hours=draw(st.integers(1, 24 * 100)))
-    if kind == "step":
-        return f.fact(
-            "stappenplan.step_completed", at, {"step": draw(st.sampled_from(STEPS))}, **extra
-        )
-    if kind == "requested":
-        return f.fact("review.requested", at, {}, **extra)
-    if kind == "decided":
-        data = {
-            "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
-            "valid_until": draw(st.sampled_from([None, later])),
-        }
-        return f.fact("review.decided", at, data, **extra)
-    if kind == "applied":
-        data = {
-            "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),
-            "emergency": draw(st.sampled_from([None, True, False])),
-        }
-        return f.fact("measure.applied", at, data, **extra)
-    if kind == "evaluated":
-        data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, later]))}
-        return f.fact("measure.evaluated", at, data, **extra)
-    if kind == "extended":
-        return f.fact("measure.extended", at, {"planned_end": later}, **extra)
-    if kind == "afbouw":
-        return f.fact("afbouw.started", at, {}, **extra)
-    return f.fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)
+    return f.drawn_fact(draw, kind, at, eid, lags=(timedelta(0), HOUR, 10 * DAY), later=_later)
 
 
 @st.composite
