@@ -7,6 +7,7 @@ ids without a lookup table, and make redelivery land on the same stream.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from uuid import UUID, uuid5
 
@@ -16,7 +17,14 @@ ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 #: orphan every stored stream).
 LEDGER_NAMESPACE = UUID("5b0f6f0e-6a43-4c1e-9d1f-2f7a0c4d9e11")
 
-_NINE_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
+#: Digits written in groups: "123456782", "1234.56.782", "123-45-6782", "123 456 782". A
+#: group boundary is one separator; two separators, or any other character, end the run.
+_SEPARATORS = " .-"
+_GROUPED_RUN = re.compile(r"[0-9]+(?:[ .\-][0-9]+)*")
+_GROUPED_RUN_BYTES = re.compile(rb"[0-9]+(?:[ .\-][0-9]+)*")
+#: A quick filter: nine digits with at most one separator between each two.
+_NINE_DIGITS = re.compile(r"[0-9](?:[ .\-]?[0-9]){8}")
+_NINE_DIGITS_BYTES = re.compile(rb"[0-9](?:[ .\-]?[0-9]){8}")
 
 
 def passes_elfproef(digits: str) -> bool:
@@ -28,32 +36,79 @@ def passes_elfproef(digits: str) -> bool:
     return total % 11 == 0
 
 
-def looks_like_bsn(value: str) -> bool:
-    """True when the value is, or contains as a separate run, nine digits passing the elfproef.
+def _bsn_spans(run: str, offset: int) -> Iterator[tuple[int, int]]:
+    """Spans of consecutive digit groups of `run` that hold nine digits passing the elfproef.
 
-    The contract rejects a `client_id` that is a BSN; an embedded run ("client-123456782")
-    is treated the same, because the ledger must never hold a citizen service number.
+    Only whole groups count, so "1-123456782" is caught (its second group) but a date and a
+    time ("2026-03-02 09") or a ten-digit number are not: there the groups never add up to
+    exactly nine digits. A plain nine-digit run is one group and the common case.
     """
-    if len(value) < 9 or _NINE_DIGIT_RUN.search(value) is None:
-        return False  # the common case, decided without scanning every run
-    return any(passes_elfproef(m.group()) for m in _NINE_DIGIT_RUN.finditer(value))
+    groups = [(m.start(), m.end()) for m in re.finditer(r"[0-9]+", run)]
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            digits += run[groups[last][0] : groups[last][1]]
+            if len(digits) >= 9:
+                if len(digits) == 9 and passes_elfproef(digits):
+                    yield offset + groups[first][0], offset + groups[last][1]
+                break
 
 
-_NINE_DIGIT_BYTES = re.compile(rb"(?<![0-9])[0-9]{9}(?![0-9])")
+def bsn_spans(value: str) -> list[tuple[int, int]]:
+    """Where `value` holds a BSN-like number, however its digits are grouped."""
+    if len(value) < 9 or _NINE_DIGITS.search(value) is None:
+        return []  # the common case, decided without looking at every run
+    spans: list[tuple[int, int]] = []
+    for match in _GROUPED_RUN.finditer(value):
+        if match.end() - match.start() >= 9:
+            spans.extend(_bsn_spans(match.group(), match.start()))
+    return spans
+
+
+def looks_like_bsn(value: str) -> bool:
+    """True when the value holds nine digits passing the elfproef, grouped in any way.
+
+    The contract rejects a `client_id` that is a BSN; an embedded one ("client-123456782",
+    "123-45-6782") is treated the same, because the ledger must never hold a citizen service
+    number, in any field, however it is written.
+    """
+    return bool(bsn_spans(value))
+
+
+BSN_MASK_DIGIT = "#"
 BSN_MASK = b"#########"
 
 
+def mask_bsn_text(value: str) -> str:
+    """The text with the digits of every BSN-like number replaced by `#` (separators kept)."""
+    spans = bsn_spans(value)
+    if not spans:
+        return value
+    chars = list(value)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] not in _SEPARATORS:
+                chars[i] = BSN_MASK_DIGIT
+    return "".join(chars)
+
+
 def mask_bsns(raw: bytes) -> bytes:
-    """The bytes with every BSN-like run replaced by `#########` (same length, same offsets).
+    """The bytes with the digits of every BSN-like number replaced by `#` (same offsets).
 
     Rejected input is kept raw so a provider can see what it sent, but a BSN must not enter
     the ledger even there: the number is masked and the rest of the bytes stay as they were.
     """
-    if len(raw) < 9 or _NINE_DIGIT_BYTES.search(raw) is None:
+    if len(raw) < 9 or _NINE_DIGITS_BYTES.search(raw) is None:
         return raw
-    return _NINE_DIGIT_BYTES.sub(
-        lambda m: BSN_MASK if passes_elfproef(m.group().decode()) else m.group(), raw
-    )
+    masked = bytearray(raw)
+    for match in _GROUPED_RUN_BYTES.finditer(raw):
+        if match.end() - match.start() < 9:
+            continue
+        for start, end in _bsn_spans(match.group().decode("ascii"), match.start()):
+            for i in range(start, end):
+                if masked[i] in b"0123456789":
+                    masked[i] = ord(BSN_MASK_DIGIT)
+    return bytes(masked)
 
 
 @lru_cache(maxsize=65536)

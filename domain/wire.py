@@ -130,6 +130,15 @@ class EventRetracted(_MeasureEnvelope):
     type: Literal["event.retracted"] = Field(description="The event type.")
     data: RetractedData = Field(description="The facts of this event type.")
 
+    @model_validator(mode="after")
+    def _retracts_another_event(self) -> EventRetracted:
+        if self.data.retracts_event_id == self.event_id:
+            raise ValueError(
+                "data.retracts_event_id names this event itself; a retraction retracts an "
+                "earlier event (to withdraw a retraction, retract it with a new event)"
+            )
+        return self
+
 
 class AuthorizationRegistered(_Envelope):
     __doc__ = AuthorizationRegisteredData.__doc__

@@ -30,19 +30,25 @@ def text(max_length: int) -> Any:
 
 
 def ident(max_length: int) -> Any:
+    """An id of the id alphabet; never a BSN, since ids are shown in timelines and alerts."""
     return Annotated[
-        str, StringConstraints(min_length=1, max_length=max_length, pattern=ID_PATTERN)
+        str,
+        StringConstraints(min_length=1, max_length=max_length, pattern=ID_PATTERN),
+        AfterValidator(no_bsn),
     ]
 
 
 EventId = ident(128)
 ProviderId = ident(64)
 MeasureId = ident(128)
-ClientId = Annotated[ident(128), AfterValidator(no_bsn)]
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+ClientId = ident(128)
+#: Any number of fractional digits (RFC 3339 sets no limit: .NET's "o" writes 7, Java's
+#: Instant 9); the ledger keeps microseconds and drops the digits beyond the sixth.
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
-#: Care happens between these years. Outside them a time is a data error, and it must be
-#: refused here: every later step (UTC keys, deadlines, the feed) does arithmetic on it.
+#: Care happens between these years, in UTC. Outside them a time is a data error, and it
+#: must be refused here: every later step (UTC keys, deadlines, the feed) does arithmetic on
+#: it in UTC, so `1900-01-01T00:30:00+01:00` (1899 in UTC) is outside too.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
@@ -66,9 +72,10 @@ def _rfc3339_text(value: Any) -> Any:
 
 
 def _plausible(value: datetime) -> datetime:
-    year = value.astimezone(UTC).year if EARLIEST_YEAR < value.year < LATEST_YEAR else value.year
+    # Only years 1 and 9999 cannot move to UTC (out of datetime's range): those are out anyway.
+    year = value.astimezone(UTC).year if 1 < value.year < 9999 else value.year
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f"year {value.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+        raise ValueError(f"year {year} is outside {EARLIEST_YEAR}-{LATEST_YEAR} (in UTC)")
     return value
 
 

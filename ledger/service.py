@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from domain.parsing import Malformed, parse_event
+from domain.identifiers import mask_bsn_text
+from domain.parsing import KEPT_PREFIX_BYTES, MAX_MESSAGE_BYTES, Malformed, oversized, parse_event
 from domain.rulebook import Rulebook
 from ledger.keys import signing_key_path
 from ledger.settings import Settings
@@ -40,6 +41,9 @@ log = structlog.get_logger("measure_ledger.ingest")
 class RawMessage:
     raw: bytes
     source: str  # "file.jsonl:12", "measure-events/3@1042"
+    #: When a reader kept only the start of a message too large to hold (see
+    #: `domain.parsing.MAX_MESSAGE_BYTES`): the size the message really had.
+    size: int | None = None
 
 
 @dataclass
@@ -98,11 +102,18 @@ class Ledger:
         letters: list[DeadLetter] = []
         good: list[Incoming] = []
         for message in messages:
+            source = mask_bsn_text(message.source)  # a file may be named after a client
+            size = message.size or len(message.raw)
+            if size > MAX_MESSAGE_BYTES:
+                letters.append(
+                    DeadLetter(source, oversized(size).reason, message.raw[:KEPT_PREFIX_BYTES])
+                )
+                continue
             parsed = parse_event(message.raw)
             if isinstance(parsed, Malformed):
-                letters.append(_letter(message, parsed.reason))
+                letters.append(DeadLetter(source, parsed.reason, message.raw))
             else:
-                good.append(Incoming(parsed, message.source, message.raw))
+                good.append(Incoming(parsed, source, message.raw))
         self.dead_letters.add(letters)
         outcome = self.app.append(good)
         if outcome.accepted and self.app.recorder.chain_enabled:  # type: ignore[attr-defined]
@@ -180,7 +191,3 @@ def configured_rulebook(settings: Settings) -> Rulebook:
     return Rulebook.load_default(
         policy=settings.policy or None, provider_profiles=settings.provider_profiles or None
     )
-
-
-def _letter(message: RawMessage, reason: str) -> DeadLetter:
-    return DeadLetter(source=message.source, reason=reason, raw=message.raw)

@@ -7,6 +7,12 @@ or authorisation's stream in arrival order, all streams of the batch in one atom
 together with their index rows. A concurrent writer that stored one of the same keys first
 makes the save fail as a whole; the batch is then judged again, so redelivery across
 processes stays harmless.
+
+One data error can only be seen against the store: a retraction dated before the event it
+retracts. A correction cannot happen before the thing it corrects, and counted from its own
+`occurred_at` it would erase the alerts its target caused instead of resolving them; so it
+is refused like a reused key, with the reason, when its target is stored (or earlier in the
+batch). A retraction that arrives before its target cannot be checked and is stored.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -63,6 +70,7 @@ class BatchOutcome:
 class EventKeyIndex(Protocol):
     def known_hashes(self, keys: Any) -> dict[tuple[str, str], str]: ...
     def existing_streams(self, stream_ids: Iterable[UUID]) -> set[UUID]: ...
+    def stream_of_event(self, provider_id: str, event_id: str) -> tuple[str, int] | None: ...
 
 
 class ConflictingWriteError(Exception):
@@ -104,6 +112,7 @@ class LedgerApplication(Application[UUID]):
         )
         streams = self._load_streams(item.event for item in batch)
         keys = []
+        occurred: dict[tuple[str, str], datetime] = {}  # this batch's accepted events
         for item, digest in zip(batch, hashes, strict=True):
             key = (item.event.provider_id, item.event.event_id)
             known = stored.get(key)
@@ -113,14 +122,46 @@ class LedgerApplication(Application[UUID]):
             if known is not None:
                 outcome.conflicts.append(Conflict(item, _conflict_reason(item)))
                 continue
+            backdated = self._backdated(item.event, occurred)
+            if backdated is not None:
+                outcome.conflicts.append(Conflict(item, backdated))
+                continue
             stream = self._stream_for(item.event, streams)
             stream.record(item.event, source=item.source, digest=digest)
             stored[key] = digest
+            occurred[key] = item.event.occurred_at
             keys.append(_event_key(item.event, digest, stream))
             outcome.accepted += 1
         if keys:
             outcome.recordings = self.save(*streams.values(), event_keys=keys)
         return outcome
+
+    def _backdated(
+        self, event: ProviderEvent, in_batch: dict[tuple[str, str], datetime]
+    ) -> str | None:
+        """Why a retraction is dated before its (known) target, or None."""
+        if event.type != "event.retracted":
+            return None
+        target_id = event.data.retracts_event_id  # type: ignore[union-attr]
+        target_at = in_batch.get((event.provider_id, target_id))
+        if target_at is None:
+            target_at = self._stored_occurred_at(event.provider_id, target_id)
+        if target_at is None or event.occurred_at >= target_at:
+            return None
+        return (
+            f"occurred_at: {event.occurred_at.isoformat()} is before the retracted event "
+            f"{target_id!r} occurred ({target_at.isoformat()}); a retraction takes effect "
+            "when the correction was made, so send that moment"
+        )
+
+    def _stored_occurred_at(self, provider_id: str, event_id: str) -> datetime | None:
+        found = self._key_index().stream_of_event(provider_id, event_id)
+        if found is None:
+            return None
+        stream_id, version = found
+        for stored in self.recorder.select_events(UUID(stream_id), gt=version - 1, lte=version):
+            return self.mapper.to_domain_event(stored).occurred_at  # type: ignore[attr-defined]
+        return None
 
     def _load_streams(self, events: Iterable[ProviderEvent]) -> dict[UUID, Stream]:
         """The batch's existing streams: from the cache, else one existence query, then loads."""

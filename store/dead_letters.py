@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.identifiers import mask_bsns
+from domain.identifiers import mask_bsn_text, mask_bsns
 from store.sql import Dialect, SqlRunner
 
 
@@ -27,6 +27,12 @@ class DeadLetter:
     id: int | None = None
 
     def __post_init__(self) -> None:
+        # Every text field too, not only the bytes: a reason may quote a field name, a source
+        # a file name; whatever carries a BSN-like number is masked before it is kept.
+        for name in ("source", "reason", "provider_id", "event_id"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, mask_bsn_text(value))
         masked = mask_bsns(self.raw)
         if masked != self.raw:
             object.__setattr__(self, "raw", masked)

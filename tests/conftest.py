@@ -126,7 +126,7 @@ DEFAULT_DATA: dict[str, dict[str, Any]] = {
     "measure.extended": {"planned_end": "2026-09-01T09:00:00+02:00"},
     "afbouw.started": {},
     "measure.ended": {"reason": "afgebouwd"},
-    "event.retracted": {"retracts_event_id": "e1", "reason": "entered on the wrong measure"},
+    "event.retracted": {"retracts_event_id": "e0", "reason": "entered on the wrong measure"},
     "authorization.registered": {
         "authorization_id": "ZM-1",
         "kind": "zorgmachtiging",
