@@ -17,6 +17,7 @@ from domain.rulebook import RulebookError
 from ledger.logging import configure
 from ledger.settings import Settings
 from projections.recorders import RulebookChangedError
+from store.encryption_marker import StoreEncryptionError
 from store.urls import StoreUrlError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
@@ -93,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         UsageError,
         InputError,
         StoreUrlError,
+        StoreEncryptionError,
         RulebookError,
         RulebookChangedError,
     ) as error:

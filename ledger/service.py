@@ -30,6 +30,12 @@ from projections.runner import PullProjector
 from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoint, Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
+from store.encryption_marker import (
+    StoreEncryptionError,
+    check_encryption,
+    cipher_key_id,
+    first_event_reads,
+)
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
 from store.verify import Report, verify_ledger
@@ -77,9 +83,21 @@ class Ledger:
         """`settings` as read once by the entry point; None reads the environment now."""
         settings = settings if settings is not None else Settings()
         self.store = StoreUrl(store_url)
-        self.app = LedgerApplication(env=self.store.environment() | cipher_environment(settings))
+        self.store.create_private_file()  # 0600 before the library opens it (and its WAL)
+        cipher = cipher_environment(settings)
+        self.app = LedgerApplication(env=self.store.environment() | cipher)
         datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
         self.sql = SqlRunner(datastore, self.store.dialect)
+        try:
+            check_encryption(
+                self.sql,
+                cipher_key_id(cipher.get("CIPHER_KEY")),
+                lambda: first_event_reads(self.app),
+                self.store.redacted(),
+            )
+        except StoreEncryptionError:
+            self.app.close()
+            raise
         self.dead_letters = DeadLetterStore(self.sql)
         self.dead_letters.create_table()
         sqlite = self.store.dialect is SQLITE

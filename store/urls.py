@@ -7,6 +7,8 @@ idempotency index and the hash chain to the library's tables.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -63,6 +65,20 @@ class StoreUrl:
         raise StoreUrlError(
             f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
         )
+
+    def create_private_file(self) -> None:
+        """Create a missing SQLite file readable by its owner only (0600), like the keys.
+
+        SQLite gives the WAL and shared-memory files the database file's permissions, so
+        they are private too. An existing file keeps the permissions it has.
+        """
+        if self.dialect is not SQLITE:
+            return
+        path = self.environment()["SQLITE_DBNAME"]
+        # An existing file stays as it is; a path that cannot be created is left for the
+        # store itself to report when it opens it.
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
     def redacted(self) -> str:
         """The URL without its password, for logs and messages."""
