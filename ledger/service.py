@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from domain.identifiers import mask_bsn_text
 from domain.parsing import KEPT_PREFIX_BYTES, MAX_MESSAGE_BYTES, Malformed, oversized, parse_event
 from domain.rulebook import Rulebook
+from ledger import cyclic_gc
 from ledger.keys import signing_key_path
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
@@ -116,6 +117,12 @@ class Ledger:
         self, messages: Sequence[RawMessage], *, project: bool = True
     ) -> tuple[IngestCounts, list[DeadLetter]]:
         """Store a batch: malformed messages and reused ids go to the dead-letter store."""
+        with cyclic_gc.paused():
+            return self._submit(messages, project=project)
+
+    def _submit(
+        self, messages: Sequence[RawMessage], *, project: bool
+    ) -> tuple[IngestCounts, list[DeadLetter]]:
         counts = IngestCounts()
         letters: list[DeadLetter] = []
         good: list[Incoming] = []
@@ -171,13 +178,15 @@ class Ledger:
         Rule evaluation costs far more than storing an event, so it runs once per measure per
         refresh (after a file, between Kafka batches, before a read), not once per batch.
         """
-        return self.alert_index.refresh(self.views.position(), progress)
+        with cyclic_gc.paused():
+            return self.alert_index.refresh(self.views.position(), progress)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Views and alert index from zero; `progress` counts positions, once for each."""
-        self.alert_index.reset()
-        applied = self.projector.rebuild(progress)
-        self.refresh_alerts(progress)
+        with cyclic_gc.paused():
+            self.alert_index.reset()
+            applied = self.projector.rebuild(progress)
+            self.refresh_alerts(progress)
         return applied
 
     def verify(

@@ -94,6 +94,29 @@ FACT_ROWS = (
     "SELECT provider_id, kind, ref, client_id, event_id, type, occurred_at, recorded_at, "
     "actor_role, actor_id, source, data, position FROM view_timeline "
 )
+# The queries a refresh runs per touched row, measure or client. Each is planned on an index
+# whose equality columns it fills; tests/test_query_plans.py checks that on both stores, since
+# one of them once scanned a whole provider per client (quadratic in provider size).
+TOUCHED_ROWS = (
+    "SELECT provider_id, kind, ref, client_id, type, data FROM view_timeline "
+    "WHERE position > ? AND position <= ?"
+)
+TARGET_OF_RETRACTION = (
+    "SELECT kind, ref, client_id FROM view_timeline WHERE provider_id = ? AND event_id = ?"
+)
+MEASURES_OF_CLIENT = (
+    "SELECT DISTINCT ref FROM view_timeline WHERE provider_id = ? AND client_id = ? "
+    "AND kind = 'measure'"
+)
+FACTS_OF_MEASURE = FACT_ROWS + "WHERE provider_id = ? AND kind = 'measure' AND ref = ?"
+ORDERS_OF_CLIENT = FACT_ROWS + "WHERE provider_id = ? AND client_id = ? AND kind = 'authorization'"
+DELETE_MEASURE_ALERTS = "DELETE FROM view_alerts WHERE provider_id = ? AND measure_id = ?"
+DELETE_CLIENT_ALERTS = (
+    "DELETE FROM view_alerts WHERE provider_id = ? AND client_id = ? AND measure_id IS NULL"
+)
+RETRACTIONS_OF_PROVIDER = (
+    "SELECT target_event_id, occurred_at FROM view_retractions WHERE provider_id = ?"
+)
 
 
 class AlertIndex:
@@ -139,11 +162,7 @@ class AlertIndex:
     ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         measures: set[tuple[str, str]] = set()
         clients: set[tuple[str, str]] = set()
-        rows = c.execute(
-            "SELECT provider_id, kind, ref, client_id, type, data FROM view_timeline "
-            "WHERE position > ? AND position <= ?",
-            [after, upto],
-        ).fetchall()
+        rows = c.execute(TOUCHED_ROWS, [after, upto]).fetchall()
         for r in rows:
             if r["kind"] == "authorization":
                 clients.add((r["provider_id"], r["client_id"]))
@@ -151,11 +170,7 @@ class AlertIndex:
             measures.add((r["provider_id"], r["ref"]))
             if r["type"] == "event.retracted":
                 target = json.loads(r["data"])["retracts_event_id"]
-                hit = c.execute(
-                    "SELECT kind, ref, client_id FROM view_timeline "
-                    "WHERE provider_id = ? AND event_id = ?",
-                    [r["provider_id"], target],
-                ).fetchone()
+                hit = c.execute(TARGET_OF_RETRACTION, [r["provider_id"], target]).fetchone()
                 if hit is not None and hit["kind"] == "authorization":
                     clients.add((r["provider_id"], hit["client_id"]))
                 elif hit is not None:
@@ -165,28 +180,16 @@ class AlertIndex:
     def _measures_of_client(
         self, c: SqlCursor, provider_id: str, client_id: str
     ) -> Iterable[tuple[str, str]]:
-        rows = c.execute(
-            "SELECT DISTINCT ref FROM view_timeline WHERE provider_id = ? AND client_id = ? "
-            "AND kind = 'measure'",
-            [provider_id, client_id],
-        ).fetchall()
+        rows = c.execute(MEASURES_OF_CLIENT, [provider_id, client_id]).fetchall()
         return [(provider_id, r["ref"]) for r in rows]
 
     def _judge_measure(self, c: SqlCursor, provider_id: str, measure_id: str) -> None:
-        facts = facts_from_rows(
-            c.execute(
-                FACT_ROWS + "WHERE provider_id = ? AND kind = 'measure' AND ref = ?",
-                [provider_id, measure_id],
-            ).fetchall()
-        )
+        facts = facts_from_rows(c.execute(FACTS_OF_MEASURE, [provider_id, measure_id]).fetchall())
         client_id = max(facts, key=lambda f: f.position or 0).client_id if facts else ""
         orders = self._orders(c, provider_id, client_id)
         retracted = self._retractions(c, provider_id)
         alerts = evaluate(facts, orders, self.rulebook, FAR_FUTURE, retracted)
-        c.execute(
-            "DELETE FROM view_alerts WHERE provider_id = ? AND measure_id = ?",
-            [provider_id, measure_id],
-        )
+        c.execute(DELETE_MEASURE_ALERTS, [provider_id, measure_id])
         c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
         last = max((f.occurred_at for f in facts), default=None)
         due = next_deadline(facts, orders, self.rulebook, last, retracted) if last else None
@@ -201,11 +204,7 @@ class AlertIndex:
         alerts = evaluate_authorization(
             orders, self.rulebook, FAR_FUTURE, self._retractions(c, provider_id)
         )
-        c.execute(
-            "DELETE FROM view_alerts WHERE provider_id = ? AND client_id = ? "
-            "AND measure_id IS NULL",
-            [provider_id, client_id],
-        )
+        c.execute(DELETE_CLIENT_ALERTS, [provider_id, client_id])
         c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
 
     def _retractions(self, c: SqlCursor, provider_id: str) -> dict[str, datetime]:
@@ -214,20 +213,12 @@ class AlertIndex:
         return self._retracted[provider_id]
 
     def _orders(self, c: SqlCursor, provider_id: str, client_id: str) -> list[Fact]:
-        return facts_from_rows(
-            c.execute(
-                FACT_ROWS + "WHERE provider_id = ? AND client_id = ? AND kind = 'authorization'",
-                [provider_id, client_id],
-            ).fetchall()
-        )
+        return facts_from_rows(c.execute(ORDERS_OF_CLIENT, [provider_id, client_id]).fetchall())
 
 
 def retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
     """Each retracted event of the provider, with the moment its first retraction took effect."""
-    rows = c.execute(
-        "SELECT target_event_id, occurred_at FROM view_retractions WHERE provider_id = ?",
-        [provider_id],
-    ).fetchall()
+    rows = c.execute(RETRACTIONS_OF_PROVIDER, [provider_id]).fetchall()
     found: dict[str, datetime] = {}
     for r in rows:
         at = datetime.fromisoformat(r["occurred_at"])

@@ -45,8 +45,11 @@ def ddl(dialect: Dialect) -> list[str]:
         "CREATE INDEX IF NOT EXISTS view_timeline_stream ON view_timeline "
         "(provider_id, kind, ref, occurred_utc, type_rank, event_id)",
         "CREATE INDEX IF NOT EXISTS view_timeline_event ON view_timeline (provider_id, event_id)",
-        "CREATE INDEX IF NOT EXISTS view_timeline_client ON view_timeline "
-        "(provider_id, client_id, kind)",
+        # With `ref` in it, a client's measures are read from this index alone; without it
+        # the planner preferred the stream index and scanned the whole provider per client.
+        "DROP INDEX IF EXISTS view_timeline_client",
+        "CREATE INDEX IF NOT EXISTS view_timeline_client_ref ON view_timeline "
+        "(provider_id, client_id, kind, ref)",
         "CREATE TABLE IF NOT EXISTS view_retractions ("
         "provider_id TEXT NOT NULL, target_event_id TEXT NOT NULL, "
         "retraction_event_id TEXT NOT NULL, occurred_at TEXT NOT NULL, "

@@ -58,20 +58,24 @@ def phase_counts(sql: SqlRunner) -> list[dict[str, Any]]:
     return [dict(framework=r["framework"], phase=r["phase"], measures=r["measures"]) for r in rows]
 
 
+#: One measure's events with their retractions, in care order: read from the stream index,
+#: already in its order (tests/test_query_plans.py checks the plan).
+TIMELINE = (
+    "SELECT t.position, t.event_id, t.type, t.occurred_at, t.recorded_at, "
+    "t.actor_role, t.actor_id, t.source, t.data, r.retraction_event_id, "
+    "r.occurred_at AS retracted_at, r.reason AS retraction_reason "
+    "FROM view_timeline t LEFT JOIN view_retractions r "
+    "ON r.provider_id = t.provider_id AND r.target_event_id = t.event_id "
+    "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
+    "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.occurred_utc, "
+    "r.retraction_event_id"
+)
+
+
 def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str, Any]]:
     """Every event of one measure in care order, each with its retraction if it has one."""
     with sql.transaction(commit=False) as c:
-        rows = c.execute(
-            "SELECT t.position, t.event_id, t.type, t.occurred_at, t.recorded_at, "
-            "t.actor_role, t.actor_id, t.source, t.data, r.retraction_event_id, "
-            "r.occurred_at AS retracted_at, r.reason AS retraction_reason "
-            "FROM view_timeline t LEFT JOIN view_retractions r "
-            "ON r.provider_id = t.provider_id AND r.target_event_id = t.event_id "
-            "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
-            "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.occurred_utc, "
-            "r.retraction_event_id",
-            [provider_id, measure_id],
-        ).fetchall()
+        rows = c.execute(TIMELINE, [provider_id, measure_id]).fetchall()
     entries: list[dict[str, Any]] = []
     for r in rows:
         if entries and entries[-1]["position"] == r["position"]:
