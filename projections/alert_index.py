@@ -146,16 +146,33 @@ class AlertIndex:
             [self.fingerprint, self.rulebook.version],
         )
 
-    def apply(self, c: SqlCursor, after: int, upto: int) -> int:
-        """Re-judge what timeline rows `(after, upto]` touched; return how many measures."""
+    def apply(
+        self,
+        c: SqlCursor,
+        after: int,
+        upto: int,
+        judged: set[tuple[str, str, str]] | None = None,
+    ) -> int:
+        """Re-judge what timeline rows `(after, upto]` touched; return how many measures.
+
+        `judged` carries what this refresh already judged in an earlier chunk: a judgement
+        reads every fact the views hold, not only the chunk's, so judging the same measure
+        (or client) again for a later chunk of the same refresh would give the same answer.
+        """
         self._retracted = {}  # read once per provider per call, not once per measure
+        judged = set() if judged is None else judged
         measures, clients = self._touched(c, after, upto)
         for provider_id, client_id in clients:
+            if ("client", provider_id, client_id) in judged:
+                continue
+            judged.add(("client", provider_id, client_id))
             measures.update(self._measures_of_client(c, provider_id, client_id))
             self._judge_authorizations(c, provider_id, client_id)
-        for provider_id, measure_id in sorted(measures):
+        fresh = sorted(m for m in measures if ("measure", *m) not in judged)
+        for provider_id, measure_id in fresh:
+            judged.add(("measure", provider_id, measure_id))
             self._judge_measure(c, provider_id, measure_id)
-        return len(measures)
+        return len(fresh)
 
     def _touched(
         self, c: SqlCursor, after: int, upto: int

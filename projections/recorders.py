@@ -117,7 +117,11 @@ class AlertIndexMixin:
             if self.index.judged_by_other_rules(c):
                 raise RulebookChangedError(self.index.stored_rules(c), self.index.rulebook)
         judged = 0
+        # Within one refresh every row up to `upto` is already in the views, so a measure
+        # judged for one chunk needs no judging for the next (see AlertIndex.apply).
+        seen: set[tuple[str, str, str]] = set()
         while True:
+            chunk_seen = set(seen)  # kept only if the chunk's transaction commits
             try:
                 with self.runner.transaction(commit=True) as c:
                     self._lock(c)
@@ -125,11 +129,12 @@ class AlertIndexMixin:
                     if position >= upto:
                         return judged
                     end = min(position + self.chunk, upto)
-                    judged += self.index.apply(c, position, end)
+                    count = self.index.apply(c, position, end, chunk_seen)
                     self.index.record_rules(c)
                     self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
             except IntegrityError:
                 continue  # another process got there first: read its position again
+            judged, seen = judged + count, chunk_seen
             if progress:
                 progress(end - position)
 
