@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from kafka import KafkaConsumer
 
+from cli.arg_types import non_empty, non_negative_seconds, positive_int
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.kafka_dlq import (
@@ -47,10 +48,13 @@ def register(command: Command) -> None:
         kind="consumer",
         example="max_poll_interval_ms=3000",
     )
-    p.add_argument("--group", default="measure-ledger", help="consumer group (measure-ledger)")
+    p.add_argument(
+        "--group", default="measure-ledger", type=non_empty, help="consumer group (measure-ledger)"
+    )
     p.add_argument(
         "--dlq-topic",
         default="measure-events.dlq",
+        type=non_empty,
         help="where malformed messages are copied, with origin and reason headers",
     )
     p.add_argument(
@@ -62,13 +66,13 @@ def register(command: Command) -> None:
     )
     p.add_argument(
         "--bad-window",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BAD_WINDOW,
         help=f"messages the bad share is judged over (default {DEFAULT_BAD_WINDOW})",
     )
     p.add_argument(
         "--commit-interval",
-        type=float,
+        type=non_negative_seconds,
         default=1.0,
         help="seconds between offset commits (default 1; 0 commits every batch)",
     )
@@ -118,11 +122,4 @@ def _share(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError("a share in (0, 1], e.g. 0.2")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("at least 1")
     return value

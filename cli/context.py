@@ -18,9 +18,15 @@ class InputError(Exception):
 
 
 @contextlib.contextmanager
-def open_ledger(args: argparse.Namespace, store: str | None = None) -> Iterator[Ledger]:
-    """The ledger of `--store` (or `store`), closed on the way out."""
-    ledger = Ledger(store or args.store, settings=args.settings)
+def open_ledger(
+    args: argparse.Namespace, store: str | None = None, *, create: bool = False
+) -> Iterator[Ledger]:
+    """The ledger of `--store` (or `store`), closed on the way out.
+
+    Only commands that write pass `create=True`: a reading command pointed at a mistyped
+    path must say the store does not exist, not show an empty one.
+    """
+    ledger = Ledger(store or args.store, settings=args.settings, create=create)
     try:
         yield ledger
     finally:

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from cli.arg_types import non_empty
+
 BOOTSTRAP_ENV = "LEDGER_KAFKA_BOOTSTRAP_SERVERS"
 
 
@@ -24,10 +26,11 @@ def add_kafka_arguments(
         "--bootstrap-servers",
         metavar="H:P[,H:P]",
         default=os.environ.get(BOOTSTRAP_ENV),
+        type=bootstrap_servers,
         required=BOOTSTRAP_ENV not in os.environ,
         help=f"Kafka brokers (default: ${BOOTSTRAP_ENV})",
     )
-    parser.add_argument("--topic", default=topic, help=f"{topic_help} ({topic})")
+    parser.add_argument("--topic", default=topic, type=non_empty, help=f"{topic_help} ({topic})")
     parser.add_argument(
         "--kafka-option",
         action="append",
@@ -36,6 +39,15 @@ def add_kafka_arguments(
         metavar="KEY=VALUE",
         help=f"a kafka-python {kind} setting, e.g. {example} (repeatable)",
     )
+
+
+def bootstrap_servers(text: str) -> str:
+    """`H:P[,H:P]`: a typo here would otherwise cost the 30 s bootstrap wait to discover."""
+    for server in text.split(","):
+        host, sep, port = server.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise argparse.ArgumentTypeError(f"expected HOST:PORT[,HOST:PORT], got {text!r}")
+    return text
 
 
 def option_parser(

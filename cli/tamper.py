@@ -52,7 +52,7 @@ def register(command: Command) -> None:
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.store, settings=args.settings)
+    ledger = Ledger(args.store, settings=args.settings, create=False)
     try:
         ledger.checkpoints.seal()
         latest = ledger.checkpoints.latest()
@@ -83,7 +83,7 @@ def verify(args: argparse.Namespace) -> int:
     except (KeyFileError, OSError, ValueError, KeyError) as error:
         print(f"measure-ledger verify: {error}", file=sys.stderr)
         return EXIT_USAGE
-    ledger = Ledger(args.store, settings=args.settings)
+    ledger = Ledger(args.store, settings=args.settings, create=False)
     try:
         trusted = trusted or _own_key(ledger) or embedded
         if trusted is None and ledger.checkpoints.latest() is not None:

@@ -49,6 +49,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from kafka import KafkaConsumer, KafkaProducer
 
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
+from consumers.kafka_clients import kafka_client
 from consumers.kafka_ingest import SHARED_PREFIXES
 from domain.feed_changes import FeedChange, due_changes, lag_ms
 from ledger.service import Ledger
@@ -246,7 +247,7 @@ def run_feed(
 ) -> FeedTotals:
     """Reconcile, then publish until `stop` is set."""
     with open_feed(store_url, settings, key, ledger_settings=ledger_settings) as feed:
-        consumer = KafkaConsumer(**settings.consumer_config())
+        consumer = kafka_client(KafkaConsumer, settings.consumer_config(), "reconcile consumer")
         try:
             feed.reconcile(consumer)
         finally:
@@ -268,8 +269,9 @@ def open_feed(
     before it returns, so closing adds nothing unrecorded to the topic.
     """
     with contextlib.ExitStack() as stack:
+        # Kafka first: a wrong setting or an absent broker must not leave a new, empty store.
+        producer = kafka_client(KafkaProducer, settings.producer_config(), "producer")
+        stack.callback(producer.close, timeout=10)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
-        producer = KafkaProducer(**settings.producer_config())
-        stack.callback(producer.close, timeout=10)
         yield AlertFeed(ledger, producer, settings, key)

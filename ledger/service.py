@@ -29,6 +29,7 @@ from projections.runner import PullProjector
 from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoint, Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
+from store.presence import check_store
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
 from store.verify import Report, verify_ledger
@@ -69,10 +70,16 @@ class Ledger:
         rulebook: Rulebook | None = None,
         *,
         settings: Settings | None = None,
+        create: bool = True,
     ) -> None:
-        """`settings` as read once by the entry point; None reads the environment now."""
+        """`settings` as read once by the entry point; None reads the environment now.
+
+        `create=False` is for commands that only read: a store that does not exist yet is
+        refused (StoreMissingError) instead of being created empty.
+        """
         settings = settings if settings is not None else Settings()
         self.store = StoreUrl(store_url)
+        check_store(self.store, create=create)
         self.app = LedgerApplication(env=self.store.environment() | cipher_environment(settings))
         datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
         self.sql = SqlRunner(datastore, self.store.dialect)
