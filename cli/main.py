@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from cli import alerts, commands, consume, feed, tamper
 from cli.arg_types import log_level, non_negative_int, positive_int
 from cli.context import InputError
+from cli.demo import DEMO_FILE
 from consumers.kafka_clients import KafkaSetupError
 from domain.rulebook import RulebookError
 from ledger.logging import configure
@@ -122,11 +123,21 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p = command("rebuild", "Rebuild every projection from the stored events, from zero.")
     p.set_defaults(handler=commands.rebuild)
 
-    p = command("demo", "Generate a synthetic stream, ingest it into a fresh store, summarise.")
+    p = command(
+        "demo",
+        "Generate a synthetic stream, ingest it into a fresh store, summarise. The store is "
+        f"--store or $LEDGER_STORE, else {DEMO_FILE}.",
+    )
     p.add_argument(
         "--measures", type=positive_int, default=300, help="number of measures (default 300)"
     )
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a non-empty SQLite store named by --store or $LEDGER_STORE "
+        f"(the default {DEMO_FILE} is always replaced)",
+    )
     p.set_defaults(handler=commands.demo)
 
     for extension in (alerts, tamper, consume, feed):

@@ -39,9 +39,7 @@ class StoreUnavailableError(Exception):
 def check_store(store: StoreUrl, *, create: bool) -> None:
     """Raise unless the store can be opened; unless `create`, it must hold a ledger already."""
     if store.dialect is SQLITE:
-        # `sqlite:////abs/path` leaves a doubled slash: the same file, shown the usual way.
-        raw = store.environment()["SQLITE_DBNAME"]
-        _check_sqlite(Path("/" + raw.lstrip("/") if raw.startswith("//") else raw), create=create)
+        _check_sqlite(store.sqlite_path(), create=create)
     else:
         _check_postgres(store, create=create)
 

@@ -8,6 +8,7 @@ idempotency index and the hash chain to the library's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from store.sql import POSTGRES, SQLITE, Dialect
@@ -63,6 +64,11 @@ class StoreUrl:
         raise StoreUrlError(
             f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
         )
+
+    def sqlite_path(self) -> Path:
+        """The SQLite file, for messages and checks (`sqlite:////abs` leaves "//abs")."""
+        raw = self.environment()["SQLITE_DBNAME"]
+        return Path("/" + raw.lstrip("/") if raw.startswith("//") else raw)
 
     def redacted(self) -> str:
         """The URL without its password, for logs and messages."""

@@ -189,3 +189,17 @@ def test_negative_limit_in_a_subprocess_logs_a_json_line(tmp_path: Path) -> None
     result = cli("rejects", "--limit", "-1", cwd=tmp_path)
     logged = refused(result, "--limit")
     assert logged["command"] == "measure-ledger rejects"
+
+
+def test_unknown_rule_id_is_a_usage_error_not_an_empty_list(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`alerts --rule REVIEW-OVERDU` used to print "(none)": as if no such alert existed."""
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(line(event()) + b"\n")
+    assert main(["--store", store_url, "ingest", str(events)]) == 0
+    capsys.readouterr()
+    assert main(["--store", store_url, "alerts", "--rule", "REVIEW-OVERDU"]) == 2
+    err = capsys.readouterr().err
+    assert "'REVIEW-OVERDU' is no rule of the rulebook" in err and "REVIEW-OVERDUE" in err
+    assert main(["--store", store_url, "alerts", "--rule", "REVIEW-OVERDUE"]) == 0
