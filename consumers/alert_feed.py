@@ -129,7 +129,8 @@ class AlertFeed:
         self.clock = clock
         tracking = ledger.alert_index.tracking_table  # type: ignore[attr-defined]
         self.store = FeedStore(ledger.sql, settings.topic, tracking)
-        self.store.create_tables()
+        with ledger.schema_lock():
+            self.store.create_tables()
         self.totals = FeedTotals()
         self._flushes = 0
         self._conflicts = 0

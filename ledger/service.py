@@ -9,6 +9,7 @@ rulebook. Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw me
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import structlog
@@ -30,6 +31,7 @@ from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoint, Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
 from store.presence import check_store
+from store.schema_lock import schema_lock
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
 from store.verify import Report, verify_ledger
@@ -80,22 +82,29 @@ class Ledger:
         settings = settings if settings is not None else Settings()
         self.store = StoreUrl(store_url)
         check_store(self.store, create=create)
-        self.app = LedgerApplication(env=self.store.environment() | cipher_environment(settings))
-        datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
-        self.sql = SqlRunner(datastore, self.store.dialect)
-        self.dead_letters = DeadLetterStore(self.sql)
-        self.dead_letters.create_table()
-        sqlite = self.store.dialect is SQLITE
-        factory = self.app.factory
-        self.views = factory.tracking_recorder(  # type: ignore[arg-type]
-            MeasureViewsSQLite if sqlite else MeasureViewsPostgres
-        )
+        with self.schema_lock():  # every table of the ledger, created one process at a time
+            self.app = LedgerApplication(
+                env=self.store.environment() | cipher_environment(settings)
+            )
+            datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
+            self.sql = SqlRunner(datastore, self.store.dialect)
+            self.dead_letters = DeadLetterStore(self.sql)
+            self.dead_letters.create_table()
+            sqlite = self.store.dialect is SQLITE
+            factory = self.app.factory
+            self.views = factory.tracking_recorder(  # type: ignore[arg-type]
+                MeasureViewsSQLite if sqlite else MeasureViewsPostgres
+            )
+            self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
+                AlertIndexSQLite if sqlite else AlertIndexPostgres
+            )
         self.projector = PullProjector(self.app, self.views)
-        self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
-            AlertIndexSQLite if sqlite else AlertIndexPostgres
-        )
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
+
+    def schema_lock(self) -> AbstractContextManager[None]:
+        """Hold while creating tables: concurrent creation collides in PostgreSQL."""
+        return schema_lock(self.store)
 
     def submit(
         self, messages: Sequence[RawMessage], *, project: bool = True

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from store.application import LedgerApplication
 from store.sql import SQLITE
@@ -88,22 +89,14 @@ def _check_sqlite(path: Path, *, create: bool) -> None:
 def _check_postgres(store: StoreUrl, *, create: bool) -> None:
     import psycopg
 
-    env = store.environment()
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=CONNECT_TIMEOUT_S,
-        ) as connection:
+        with connect_postgres(store) as connection:
             row = connection.execute(
                 "SELECT to_regclass(%s) IS NOT NULL", [f"public.{POSTGRES_EVENTS_TABLE}"]
             ).fetchone()
     except psycopg.Error as error:
         raise StoreUnavailableError(
-            f"cannot connect to the PostgreSQL store {store.redacted()}: {_one_line(error)}"
+            f"cannot connect to the PostgreSQL store {store.redacted()}: {one_line(error)}"
         ) from None
     if not (row and row[0]) and not create:
         raise StoreMissingError(
@@ -113,6 +106,22 @@ def _check_postgres(store: StoreUrl, *, create: bool) -> None:
         )
 
 
-def _one_line(error: Exception) -> str:
+def connect_postgres(store: StoreUrl) -> Any:
+    """A psycopg connection of its own (autocommit), outside the library's pool."""
+    import psycopg
+
+    env = store.environment()
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        autocommit=True,
+    )
+
+
+def one_line(error: Exception) -> str:
     """libpq's messages span lines (a hint on the second); one line reads better in a log."""
     return " ".join(part.strip() for part in str(error).splitlines() if part.strip())
