@@ -98,6 +98,7 @@ def run_consume(args: argparse.Namespace) -> int:
         bad_window=args.bad_window,
         commit_interval_s=args.commit_interval,
         allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
+        health_file=args.health_file,
     )
     with stop_on_signals(threading.Event()) as stop:
         try:

@@ -64,6 +64,7 @@ def feed(args: argparse.Namespace) -> int:
         topic=args.topic,
         producer_options=dict(args.kafka_option),
         crash_after_flush=_crash_hook(),
+        health_file=args.health_file,
     )
     with stop_on_signals(threading.Event()) as stop:
         totals = run_feed(args.store, settings, key, stop, ledger_settings=args.settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 from cli.arg_types import non_empty
@@ -32,6 +33,14 @@ def add_kafka_arguments(
     )
     parser.add_argument("--topic", default=topic, type=non_empty, help=f"{topic_help} ({topic})")
     parser.add_argument(
+        "--health-file",
+        metavar="PATH",
+        default=None,
+        type=health_file,
+        help="touch PATH each time round the loop (at least every 5 s while it runs), for a "
+        "healthcheck that reads its age",
+    )
+    parser.add_argument(
         "--kafka-option",
         action="append",
         default=[],
@@ -39,6 +48,14 @@ def add_kafka_arguments(
         metavar="KEY=VALUE",
         help=f"a kafka-python {kind} setting, e.g. {example} (repeatable)",
     )
+
+
+def health_file(text: str) -> str:
+    """Checked up front: a missing directory would otherwise stop the loop on its first beat."""
+    parent = Path(text).absolute().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {parent} does not exist")
+    return text
 
 
 def bootstrap_servers(text: str) -> str:

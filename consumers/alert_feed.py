@@ -49,6 +49,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from kafka import KafkaConsumer, KafkaProducer
 
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
+from consumers.heartbeat import Heartbeat
 from consumers.kafka_clients import kafka_client
 from consumers.kafka_ingest import SHARED_PREFIXES
 from domain.feed_changes import FeedChange, due_changes, lag_ms
@@ -76,6 +77,7 @@ class FeedSettings:
     flush_timeout_s: float = 30.0
     reconcile_timeout_s: float = 30.0
     crash_after_flush: int | None = None  # test hook, see the module docstring
+    health_file: str | None = None  # touched each pass (consumers/heartbeat.py)
 
     def producer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"linger_ms": 5, "client_id": "measure-ledger-feed"}
@@ -149,7 +151,9 @@ class AlertFeed:
     def run(self, stop: threading.Event) -> FeedTotals:
         """Publish until `stop` is set; each pass ends flushed and recorded."""
         log.info("feed started", topic=self.settings.topic, period_s=self.settings.period_s)
+        heartbeat = Heartbeat(self.settings.health_file)
         while not stop.is_set():
+            heartbeat.beat()
             started = self.clock()
             published = self.tick()
             if published >= self.settings.batch_limit:

@@ -31,6 +31,7 @@ from kafka import errors as kafka_errors
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from consumers.heartbeat import Heartbeat
 from consumers.kafka_clients import kafka_client
 from consumers.kafka_dlq import (
     DEFAULT_BAD_WINDOW,
@@ -75,6 +76,7 @@ class IngestSettings:
     commit_every: int = 10_000
     poll_timeout_ms: int = 500
     allowed_providers: frozenset[str] | None = None
+    health_file: str | None = None  # touched each time round the loop (consumers/heartbeat.py)
 
     def consumer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -159,6 +161,7 @@ class IngestLoop:
         allowed = settings.allowed_providers
         self.guard = ProviderGuard({settings.topic: allowed} if allowed is not None else {})
         self.totals = IngestTotals()
+        self.heartbeat = Heartbeat(settings.health_file)
 
     def run(self) -> IngestTotals:
         """Consume until `stop` is set; then commit and return. On any error: no commit."""
@@ -166,6 +169,7 @@ class IngestLoop:
         self.consumer.subscribe([self.settings.topic], listener=listener)
         log.info("consuming", topic=self.settings.topic, group=self.settings.group)
         while not self.stop.is_set():
+            self.heartbeat.beat()
             polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
             batch = {tp: records for tp, records in polled.items() if records}
             if batch:

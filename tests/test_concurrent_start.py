@@ -106,3 +106,41 @@ def test_processes_starting_at_once_on_a_fresh_database_all_succeed(
     with psycopg.connect(postgres_url) as conn:
         stored = conn.execute("SELECT COUNT(*) FROM ledger_event_keys").fetchone()
     assert stored is not None and stored[0] == PROCESSES
+
+
+#: Creates (or reads) the signing key at a given moment and prints its public key.
+KEY_AT_ONCE = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from cryptography.hazmat.primitives import serialization\n"
+    "from store.checkpoints import load_or_create_key\n"
+    "start = float(sys.argv[1])\n"
+    "time.sleep(max(0.0, start - time.time()))\n"
+    "key = load_or_create_key(Path(sys.argv[2]))\n"
+    "print(key.public_key().public_bytes(serialization.Encoding.Raw,"
+    " serialization.PublicFormat.Raw).hex())\n"
+)
+
+
+def test_processes_creating_the_signing_key_at_once_share_one_complete_key(
+    tmp_path: Path,
+) -> None:
+    """Without an init service the first consumers to sign create the key together: each
+    must read a whole key (never a half-written file) and all the same one."""
+    for round_ in range(3):
+        path = tmp_path / f"signing-{round_}.key"
+        start = time.time() + 3.0
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", KEY_AT_ONCE, str(start), str(path)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        outputs = [p.communicate(timeout=60) for p in processes]
+        assert all(p.returncode == 0 for p in processes), [err for _, err in outputs]
+        assert len({out.strip() for out, _ in outputs}) == 1
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
