@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 
 
 def _integer(text: str) -> int:
@@ -44,6 +46,19 @@ def non_negative_seconds(text: str) -> float:
 def non_empty(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def writable_file(text: str) -> str:
+    """A file to write: checked before the command does its work, so none of it is wasted."""
+    path = Path(text)
+    parent = path.absolute().parent
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise argparse.ArgumentTypeError(f"no permission to write in {parent}")
     return text
 
 

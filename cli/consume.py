@@ -2,19 +2,20 @@
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch finished, offsets committed),
 1 when the bad-message limit halted the loop or a Kafka/store error stopped it (nothing
-committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`.
+committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`,
+contradictory Kafka options, or no broker answering at start.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 from collections.abc import Callable
 
 from kafka import KafkaConsumer
 
 from cli.arg_types import non_empty, non_negative_seconds, positive_int
+from cli.context import CheckFailedError
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.kafka_dlq import (
@@ -31,7 +32,6 @@ RESERVED_OPTIONS = frozenset(
     {"bootstrap_servers", "group_id", "enable_auto_commit", "key_deserializer",
      "value_deserializer"}
 )  # fmt: skip
-EXIT_HALTED = 1
 
 
 def register(command: Command) -> None:
@@ -104,8 +104,8 @@ def run_consume(args: argparse.Namespace) -> int:
         try:
             totals = consume(args.store, settings, stop, ledger_settings=args.settings)
         except DlqLimitExceededError as error:
-            print(f"measure-ledger consume: halted: {error}", file=sys.stderr)
-            return EXIT_HALTED
+            # One line on stderr, and a JSON log line when logs are JSON (cli/main.py).
+            raise CheckFailedError(f"halted: {error}") from None
     if args.format == "json":
         emit_json(totals.as_dict())
     else:

@@ -17,6 +17,10 @@ class InputError(Exception):
     """A file that cannot be read, a store that is not what the command needs."""
 
 
+class CheckFailedError(Exception):
+    """A check the command exists for failed (exit 1), e.g. the consumer's bad-share halt."""
+
+
 @contextlib.contextmanager
 def open_ledger(
     args: argparse.Namespace, store: str | None = None, *, create: bool = False

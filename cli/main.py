@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from cli import alerts, commands, consume, feed, tamper
 from cli.arg_types import log_level, non_negative_int, positive_int
-from cli.context import InputError
+from cli.context import CheckFailedError, InputError
 from cli.demo import DEMO_FILE
 from consumers.kafka_clients import KafkaSetupError
 from domain.rulebook import RulebookError
@@ -162,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or EXIT_OK)
     except OPERATOR_ERRORS as error:
         return fail(f"measure-ledger {args.command}", str(error))
+    except CheckFailedError as error:
+        return fail(f"measure-ledger {args.command}", str(error), EXIT_CHECK_FAILED)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.arg_types import writable_file
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar
 from ledger.service import Ledger
@@ -35,10 +36,18 @@ def register(command: Command) -> None:
     """Add this module's subcommands via `command(name, help_text)`."""
     p = command("checkpoint", "Sign the chain head now and print the latest checkpoint.")
     p.add_argument(
-        "--export", metavar="FILE", default=None, help="also write it as JSON (with public key)"
+        "--export",
+        metavar="FILE",
+        default=None,
+        type=writable_file,
+        help="also write it as JSON (with public key)",
     )
     p.add_argument(
-        "--public-key", metavar="FILE", default=None, help="also write the public key (PEM)"
+        "--public-key",
+        metavar="FILE",
+        default=None,
+        type=writable_file,
+        help="also write the public key (PEM)",
     )
     p.set_defaults(handler=checkpoint)
 

@@ -203,3 +203,27 @@ def test_unknown_rule_id_is_a_usage_error_not_an_empty_list(
     err = capsys.readouterr().err
     assert "'REVIEW-OVERDU' is no rule of the rulebook" in err and "REVIEW-OVERDUE" in err
     assert main(["--store", store_url, "alerts", "--rule", "REVIEW-OVERDUE"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["consume", "--bootstrap-servers", "k:9092", "--commit-interval", "-1"], "0 or more"),
+        (["consume", "--bootstrap-servers", "k:9092", "--commit-interval", "nan"], "0 or more"),
+        (["consume", "--bootstrap-servers", "k:9092", "--group", ""], "--group: must not"),
+        (["consume", "--bootstrap-servers", "k:9092", "--topic", " "], "--topic: must not"),
+        (["consume", "--bootstrap-servers", "k:9092", "--bad-window", "0"], "at least 1"),
+        (["consume", "--bootstrap-servers", "k:99999"], "HOST:PORT"),
+        (["feed", "--bootstrap-servers", "k:9092", "--dlq-topic", "x"], "unrecognized"),
+        (["checkpoint", "--export", "/no/such/dir/cp.json"], "--export: directory"),
+        (["checkpoint", "--public-key", "/no/such/dir/k.pem"], "--public-key: directory"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors_before_anything_runs(
+    tmp_path: Path, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--store", f"sqlite:///{tmp_path / 'ledger.db'}", *argv])
+    assert exit_info.value.code == 2
+    assert expected in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

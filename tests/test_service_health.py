@@ -1,13 +1,15 @@
-"""`--health-file`: the running loops of `consume` and `feed` keep a file fresh (point 19).
+"""`consume` and `feed` as compose runs them: the health file, and the halt's exit code.
 
-The compose healthcheck calls a container unhealthy when the file is older than a minute,
-so the file must be touched again and again while the loop runs, not once at start. Real
-subprocesses against the real broker (Tansu); the file is removed after its first beat and
-must come back.
+The compose healthcheck calls a container unhealthy when `--health-file` is older than a
+minute, so the running loops must touch it again and again, not once at start; and compose
+must not restart a consumer that halted on bad messages, which it can only rely on if the
+halt is exit 1 and says so, once, on stderr and in the JSON log (point 19). Real
+subprocesses against the real broker (Tansu).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -95,3 +97,26 @@ def test_a_health_file_in_a_missing_directory_is_a_usage_error(
         main(["consume", "--bootstrap-servers", "k:9092", "--health-file", str(tmp_path / "x/y")])
     assert exit_info.value.code == 2
     assert "--health-file: directory" in capsys.readouterr().err
+
+
+@pytest.mark.kafka
+def test_the_bad_share_halt_exits_1_with_one_line_and_a_json_log_line(
+    topics: Topics, sqlite_url: str
+) -> None:
+    """The halt compose must not restart: exit 1, said once on stderr and once as JSON."""
+    from tests.kafka_fixtures import produce
+
+    produce(topics.bootstrap, topics.events, [(None, b"not json")] * 8)
+    command = consume_command(
+        sqlite_url, topics, "halt", "--max-bad-share", "0.5", "--bad-window", "4"
+    )
+    result = subprocess.run(
+        [sys.executable, *command[1:]], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    plain = [ln for ln in result.stderr.splitlines() if ln.startswith("measure-ledger")]
+    assert len(plain) == 1 and plain[0].startswith("measure-ledger consume: halted:")
+    logged = [json.loads(ln) for ln in result.stderr.splitlines() if ln.startswith("{")]
+    refusals = [e for e in logged if e.get("event") == "command refused"]
+    assert len(refusals) == 1 and refusals[0]["exit_code"] == 1
