@@ -54,15 +54,15 @@ def demo_store(args: argparse.Namespace) -> str:
     held = _held(args, url)
     if held is None:
         return store
-    if given and not args.replace:
-        raise InputError(
-            f"{url.redacted()} is not empty ({held}); the demo needs a fresh store: "
-            "pass --replace to replace it, or name another --store"
-        )
     if url.dialect is not SQLITE:
         raise InputError(
             f"{url.redacted()} is not empty ({held}); the demo never deletes a PostgreSQL "
             "ledger: empty that database yourself, or name a SQLite file"
+        )
+    if given and not args.replace:
+        raise InputError(
+            f"{url.redacted()} is not empty ({held}); the demo needs a fresh store: "
+            "pass --replace to replace it, or name another --store"
         )
     path = url.sqlite_path()
     why = (

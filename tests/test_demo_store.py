@@ -101,8 +101,9 @@ def test_demo_never_drops_a_postgres_ledger(tmp_path: Path, postgres_url: str) -
     reset_postgres(postgres_url)
     env = {"LEDGER_STORE": postgres_url, "LEDGER_KEY_FILE": str(tmp_path / "signing.key")}
     assert demo(tmp_path, "demo", *MEASURES, env=env).returncode == 0
-    result = demo(tmp_path, "demo", *MEASURES, "--replace", env=env)
-    assert result.returncode == 2 and "never deletes a PostgreSQL ledger" in result.stderr
+    for replace in ([], ["--replace"]):
+        result = demo(tmp_path, "demo", *MEASURES, *replace, env=env)
+        assert result.returncode == 2 and "never deletes a PostgreSQL ledger" in result.stderr
 
 
 @pytest.mark.parametrize(
