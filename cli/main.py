@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import structlog
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from cli import alerts, commands, consume, feed, tamper
 from cli.arg_types import log_level, non_negative_int, positive_int
@@ -150,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         return fail("measure-ledger", f"bad setting in the environment: {_settings_problem(error)}")
+    except SettingsError as error:  # a JSON setting (LEDGER_POLICY, ...) that is not JSON
+        return fail("measure-ledger", f"bad setting in the environment: {error}")
     # Configured from the environment first, so a usage error can be logged too.
     _Logs.json = configure(settings.log_level, settings.log_format)
     parser = build_parser(settings)

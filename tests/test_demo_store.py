@@ -127,10 +127,17 @@ def test_bad_options_are_usage_errors_and_write_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_bad_log_level_in_the_environment_is_named(tmp_path: Path) -> None:
-    result = demo(tmp_path, "demo", env={"LEDGER_LOG_LEVEL": "bogus"})
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LEDGER_LOG_LEVEL", "bogus"), ("LEDGER_LOG_FORMAT", "xml"), ("LEDGER_POLICY", "{bad")],
+)
+def test_a_bad_setting_in_the_environment_is_named(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    result = demo(tmp_path, "demo", env={variable: value})
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "LEDGER_LOG_LEVEL" in result.stderr
+    assert "bad setting in the environment" in result.stderr
+    assert variable.removeprefix("LEDGER_").lower() in result.stderr.lower()
     assert list(tmp_path.iterdir()) == []
 
 
