@@ -20,8 +20,11 @@ COPY consumers ./consumers
 COPY cli ./cli
 COPY synthetic ./synthetic
 COPY schema ./schema
+# /keys belongs to the ledger user in the image, so the named volume compose mounts there is
+# created with that owner: the first process creates the signing key, the feed its key.
 RUN pip install . \
-    && useradd --create-home --uid 10001 ledger
+    && useradd --create-home --uid 10001 ledger \
+    && mkdir -m 700 /keys && chown ledger /keys
 
 USER ledger
 WORKDIR /home/ledger

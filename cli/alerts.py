@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from cli.context import open_ledger
+from cli.context import InputError, open_ledger
 from cli.output import emit_json, emit_table
 from cli.progress import refresh_alerts
 from projections import queries
@@ -45,6 +45,12 @@ def moment(text: str) -> datetime:
 def alerts(args: argparse.Namespace) -> int:
     as_of = args.as_of or datetime.now(UTC)
     with open_ledger(args) as ledger:
+        known = ledger.alert_index.index.rulebook.rules
+        if args.rule is not None and args.rule not in known:
+            # A typo would otherwise print "(none)": as if the care broke no such rule.
+            raise InputError(
+                f"--rule: {args.rule!r} is no rule of the rulebook; one of {', '.join(known)}"
+            )
         refresh_alerts(ledger)
         found = queries.alerts(
             ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule

@@ -36,7 +36,7 @@ def _input(path: str) -> Iterator[tuple[BinaryIO, str, int | None]]:
 def ingest(args: argparse.Namespace) -> int:
     with (
         _input(args.file) as (stream, name, size),
-        open_ledger(args) as ledger,
+        open_ledger(args, create=True) as ledger,
         progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
     ):
         counts = jsonl.load(ledger, stream, name, progress=advance)

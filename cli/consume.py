@@ -2,18 +2,20 @@
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch finished, offsets committed),
 1 when the bad-message limit halted the loop or a Kafka/store error stopped it (nothing
-committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`.
+committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`,
+contradictory Kafka options, or no broker answering at start.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 from collections.abc import Callable
 
 from kafka import KafkaConsumer
 
+from cli.arg_types import non_empty, non_negative_seconds, positive_int
+from cli.context import CheckFailedError
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.kafka_dlq import (
@@ -30,7 +32,6 @@ RESERVED_OPTIONS = frozenset(
     {"bootstrap_servers", "group_id", "enable_auto_commit", "key_deserializer",
      "value_deserializer"}
 )  # fmt: skip
-EXIT_HALTED = 1
 
 
 def register(command: Command) -> None:
@@ -47,10 +48,13 @@ def register(command: Command) -> None:
         kind="consumer",
         example="max_poll_interval_ms=3000",
     )
-    p.add_argument("--group", default="measure-ledger", help="consumer group (measure-ledger)")
+    p.add_argument(
+        "--group", default="measure-ledger", type=non_empty, help="consumer group (measure-ledger)"
+    )
     p.add_argument(
         "--dlq-topic",
         default="measure-events.dlq",
+        type=non_empty,
         help="where malformed messages are copied, with origin and reason headers",
     )
     p.add_argument(
@@ -62,13 +66,13 @@ def register(command: Command) -> None:
     )
     p.add_argument(
         "--bad-window",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BAD_WINDOW,
         help=f"messages the bad share is judged over (default {DEFAULT_BAD_WINDOW})",
     )
     p.add_argument(
         "--commit-interval",
-        type=float,
+        type=non_negative_seconds,
         default=1.0,
         help="seconds between offset commits (default 1; 0 commits every batch)",
     )
@@ -94,13 +98,14 @@ def run_consume(args: argparse.Namespace) -> int:
         bad_window=args.bad_window,
         commit_interval_s=args.commit_interval,
         allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
+        health_file=args.health_file,
     )
     with stop_on_signals(threading.Event()) as stop:
         try:
             totals = consume(args.store, settings, stop, ledger_settings=args.settings)
         except DlqLimitExceededError as error:
-            print(f"measure-ledger consume: halted: {error}", file=sys.stderr)
-            return EXIT_HALTED
+            # One line on stderr, and a JSON log line when logs are JSON (cli/main.py).
+            raise CheckFailedError(f"halted: {error}") from None
     if args.format == "json":
         emit_json(totals.as_dict())
     else:
@@ -118,11 +123,4 @@ def _share(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError("a share in (0, 1], e.g. 0.2")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("at least 1")
     return value

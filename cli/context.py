@@ -17,10 +17,20 @@ class InputError(Exception):
     """A file that cannot be read, a store that is not what the command needs."""
 
 
+class CheckFailedError(Exception):
+    """A check the command exists for failed (exit 1), e.g. the consumer's bad-share halt."""
+
+
 @contextlib.contextmanager
-def open_ledger(args: argparse.Namespace, store: str | None = None) -> Iterator[Ledger]:
-    """The ledger of `--store` (or `store`), closed on the way out."""
-    ledger = Ledger(store or args.store, settings=args.settings)
+def open_ledger(
+    args: argparse.Namespace, store: str | None = None, *, create: bool = False
+) -> Iterator[Ledger]:
+    """The ledger of `--store` (or `store`), closed on the way out.
+
+    Only commands that write pass `create=True`: a reading command pointed at a mistyped
+    path must say the store does not exist, not show an empty one.
+    """
+    ledger = Ledger(store or args.store, settings=args.settings, create=create)
     try:
         yield ledger
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from cli.progress import progress_bar, refresh_alerts
 from consumers import jsonl
 from ledger.service import Ledger
 from projections import queries
+from store.presence import StoreMissingError
+from store.sql import SQLITE
 from store.urls import StoreUrl
 from synthetic import DEFAULT_START, encode_lines, generate
 
@@ -39,12 +42,70 @@ def demo_lines(measures: int, seed: int) -> list[bytes]:
 
 
 def demo_store(args: argparse.Namespace) -> str:
-    """A fresh store: the demo file is replaced; a store the user named must be empty."""
-    if not args.store_given:
-        for suffix in ("", "-wal", "-shm"):
-            Path(DEMO_FILE + suffix).unlink(missing_ok=True)
-        return f"sqlite:///{DEMO_FILE}"
-    return args.store
+    """The store the demo fills: `--store` or `$LEDGER_STORE` when given, else its own file.
+
+    The demo needs a fresh store. Its own file it may replace (it made it), saying so; a store
+    the user named it replaces only with `--replace`, and only a SQLite file: a PostgreSQL
+    database may hold a real ledger, and no demo drops one.
+    """
+    given = args.store_given or "store" in args.settings.model_fields_set
+    store = args.store if given else f"sqlite:///{DEMO_FILE}"
+    url = StoreUrl(store)
+    held = _held(args, url)
+    if held is None:
+        return store
+    if url.dialect is not SQLITE:
+        raise InputError(
+            f"{url.redacted()} is not empty ({held}); the demo never deletes a PostgreSQL "
+            "ledger: empty that database yourself, or name a SQLite file"
+        )
+    if given and not args.replace:
+        raise InputError(
+            f"{url.redacted()} is not empty ({held}); the demo needs a fresh store: "
+            "pass --replace to replace it, or name another --store"
+        )
+    path = url.sqlite_path()
+    why = (
+        "as --replace asks" if given else "the demo owns this file; --store keeps a demo elsewhere"
+    )
+    print(f"measure-ledger demo: replacing {path} ({held}): {why}", file=sys.stderr)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return store
+
+
+def _held(args: argparse.Namespace, url: StoreUrl) -> str | None:
+    """What the store holds ("12 stored events, 3 dead letters"), or None when it is fresh.
+
+    A SQLite file that exists but is no ledger is refused: it may be anything, so the demo
+    neither writes its tables into it nor deletes it.
+    """
+    if url.dialect is SQLITE:
+        path = url.sqlite_path()
+        if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+            return None
+    try:
+        ledger = Ledger(url.url, settings=args.settings, create=False)
+    except StoreMissingError:
+        if url.dialect is SQLITE:
+            raise InputError(
+                f"{url.redacted()} exists and is not a ledger store; the demo will neither "
+                "write into it nor replace it"
+            ) from None
+        return None
+    try:
+        with ledger.sql.transaction(commit=False) as c:
+            events = int(c.execute("SELECT COUNT(*) AS n FROM ledger_event_keys").fetchone()["n"])
+        letters = ledger.dead_letters.count()
+    finally:
+        ledger.close()
+    if not events and not letters:
+        return None
+    return f"{_count(events, 'event')}, {_count(letters, 'dead letter')}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -53,10 +114,6 @@ def run_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     ledger = Ledger(store, settings=args.settings)
     try:
-        if ledger.app.recorder.max_notification_id():
-            raise InputError(
-                f"{StoreUrl(store).redacted()} is not empty; the demo needs a fresh store"
-            )
         with progress_bar(len(data), "demo ingest") as advance:
             counts = jsonl.load(ledger, io.BytesIO(data), "demo.jsonl", progress=advance)
         judged = refresh_alerts(ledger)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import threading
 from collections.abc import Callable
 
 from kafka import KafkaProducer
 
+from cli.context import InputError
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.alert_feed import CRASH_AFTER_FLUSH_ENV, FeedSettings, run_feed
@@ -32,7 +32,6 @@ RESERVED_OPTIONS = frozenset(
     {"bootstrap_servers", "acks", "max_in_flight_requests_per_connection", "key_serializer",
      "value_serializer", "transactional_id"}
 )  # fmt: skip
-EXIT_USAGE = 2
 
 
 def register(command: Command) -> None:
@@ -57,13 +56,13 @@ def feed(args: argparse.Namespace) -> int:
     try:
         key = feed_key(args.settings)
     except FeedKeyError as error:
-        print(f"measure-ledger feed: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise InputError(str(error)) from None  # exit 2, one line (cli/main.py)
     settings = FeedSettings(
         bootstrap_servers=args.bootstrap_servers,
         topic=args.topic,
         producer_options=dict(args.kafka_option),
         crash_after_flush=_crash_hook(),
+        health_file=args.health_file,
     )
     with stop_on_signals(threading.Event()) as stop:
         totals = run_feed(args.store, settings, key, stop, ledger_settings=args.settings)

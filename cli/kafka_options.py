@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any
+
+from cli.arg_types import non_empty
 
 BOOTSTRAP_ENV = "LEDGER_KAFKA_BOOTSTRAP_SERVERS"
 
@@ -24,10 +27,19 @@ def add_kafka_arguments(
         "--bootstrap-servers",
         metavar="H:P[,H:P]",
         default=os.environ.get(BOOTSTRAP_ENV),
+        type=bootstrap_servers,
         required=BOOTSTRAP_ENV not in os.environ,
         help=f"Kafka brokers (default: ${BOOTSTRAP_ENV})",
     )
-    parser.add_argument("--topic", default=topic, help=f"{topic_help} ({topic})")
+    parser.add_argument("--topic", default=topic, type=non_empty, help=f"{topic_help} ({topic})")
+    parser.add_argument(
+        "--health-file",
+        metavar="PATH",
+        default=None,
+        type=health_file,
+        help="touch PATH each time round the loop (at least every 5 s while it runs), for a "
+        "healthcheck that reads its age",
+    )
     parser.add_argument(
         "--kafka-option",
         action="append",
@@ -36,6 +48,23 @@ def add_kafka_arguments(
         metavar="KEY=VALUE",
         help=f"a kafka-python {kind} setting, e.g. {example} (repeatable)",
     )
+
+
+def health_file(text: str) -> str:
+    """Checked up front: a missing directory would otherwise stop the loop on its first beat."""
+    parent = Path(text).absolute().parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"directory {parent} does not exist")
+    return text
+
+
+def bootstrap_servers(text: str) -> str:
+    """`H:P[,H:P]`: a typo here would otherwise cost the 30 s bootstrap wait to discover."""
+    for server in text.split(","):
+        host, sep, port = server.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise argparse.ArgumentTypeError(f"expected HOST:PORT[,HOST:PORT], got {text!r}")
+    return text
 
 
 def option_parser(

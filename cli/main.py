@@ -9,26 +9,78 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import typing
 from collections.abc import Sequence
 
+import structlog
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from cli import alerts, commands, consume, feed, tamper
-from cli.context import InputError
+from cli.arg_types import log_level, non_negative_int, positive_int
+from cli.context import CheckFailedError, InputError
+from cli.demo import DEMO_FILE
+from consumers.kafka_clients import KafkaSetupError
 from domain.rulebook import RulebookError
 from ledger.logging import configure
 from ledger.settings import Settings
 from projections.recorders import RulebookChangedError
 from store.encryption_marker import StoreEncryptionError
+from store.presence import StoreMissingError, StoreUnavailableError
 from store.urls import StoreUrlError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
+LOG_LEVELS = ("debug", "info", "warning", "error")
+log = structlog.get_logger("measure_ledger.cli")
 
 
 class UsageError(Exception):
     """Bad input from the user: a message and exit code 2."""
 
 
+#: Errors that are the operator's to fix: one line on stderr, exit 2, never a traceback.
+OPERATOR_ERRORS: tuple[type[Exception], ...] = (
+    UsageError,
+    InputError,
+    StoreUrlError,
+    StoreMissingError,
+    StoreUnavailableError,
+    StoreEncryptionError,
+    KafkaSetupError,
+    RulebookError,
+    RulebookChangedError,
+)
+
+
+class _Logs:
+    """Whether log lines are JSON: then a refusal is also a log event, for log collectors."""
+
+    json = False
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error also logged when logs are JSON (compose, systemd)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.print_usage(sys.stderr)
+        _log_refusal(self.prog, message, EXIT_USAGE)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _log_refusal(command: str, message: str, code: int) -> None:
+    if _Logs.json:
+        log.error("command refused", command=command, error=message, exit_code=code)
+
+
+def fail(command: str, message: str, code: int = EXIT_USAGE) -> int:
+    """Say why the command stopped, in one line (and one JSON log line when logs are JSON)."""
+    print(f"{command}: {message}", file=sys.stderr)
+    _log_refusal(command, message, code)
+    return code
+
+
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="measure-ledger",
         description="Audit ledger for compulsory-care measures (Wzd, Wvggz, Jeugdwet ch. 6).",
     )
@@ -37,7 +89,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         default=None,
         help=f"store URL (default: $LEDGER_STORE or {settings.store})",
     )
-    parser.add_argument("--log-level", default=settings.log_level, help="debug|info|warning")
+    parser.add_argument(
+        "--log-level", default=settings.log_level, type=log_level, choices=LOG_LEVELS
+    )
     parser.add_argument(
         "--log-format", default=settings.log_format, choices=("auto", "console", "json")
     )
@@ -55,7 +109,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.set_defaults(handler=commands.ingest)
 
     p = command("rejects", "List the dead-letter store: source, reason and raw input.")
-    p.add_argument("--limit", type=int, default=None, help="show at most N")
+    p.add_argument(
+        "--limit", type=non_negative_int, default=None, metavar="N", help="show at most N"
+    )
     p.set_defaults(handler=commands.rejects)
 
     p = command("status", "Current phase and next deadline of each measure.")
@@ -70,9 +126,21 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p = command("rebuild", "Rebuild every projection from the stored events, from zero.")
     p.set_defaults(handler=commands.rebuild)
 
-    p = command("demo", "Generate a synthetic stream, ingest it into a fresh store, summarise.")
-    p.add_argument("--measures", type=int, default=300, help="number of measures (default 300)")
+    p = command(
+        "demo",
+        "Generate a synthetic stream, ingest it into a fresh store, summarise. The store is "
+        f"--store or $LEDGER_STORE, else {DEMO_FILE}.",
+    )
+    p.add_argument(
+        "--measures", type=positive_int, default=300, help="number of measures (default 300)"
+    )
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a non-empty SQLite store named by --store or $LEDGER_STORE "
+        f"(the default {DEMO_FILE} is always replaced)",
+    )
     p.set_defaults(handler=commands.demo)
 
     for extension in (alerts, tamper, consume, feed):
@@ -81,31 +149,40 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        return fail("measure-ledger", f"bad setting in the environment: {_settings_problem(error)}")
+    except SettingsError as error:  # a JSON setting (LEDGER_POLICY, ...) that is not JSON
+        return fail("measure-ledger", f"bad setting in the environment: {error}")
+    # Configured from the environment first, so a usage error can be logged too.
+    _Logs.json = configure(settings.log_level, settings.log_format)
     parser = build_parser(settings)
     args = parser.parse_args(argv)
     args.settings = settings  # read once here, handed to every adapter from here
     args.store_given = args.store is not None
     args.store = args.store or settings.store
-    configure(args.log_level, args.log_format)
+    _Logs.json = configure(args.log_level, args.log_format)
     try:
         return int(args.handler(args) or EXIT_OK)
-    except (
-        UsageError,
-        InputError,
-        StoreUrlError,
-        StoreEncryptionError,
-        RulebookError,
-        RulebookChangedError,
-    ) as error:
-        print(f"measure-ledger {args.command}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except OPERATOR_ERRORS as error:
+        return fail(f"measure-ledger {args.command}", str(error))
+    except CheckFailedError as error:
+        return fail(f"measure-ledger {args.command}", str(error), EXIT_CHECK_FAILED)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader (e.g. `| head`) left; say nothing more and do not fail on flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+
+
+def _settings_problem(error: ValidationError) -> str:
+    """Which LEDGER_* variable is wrong and why; never its value (it may be a key)."""
+    return "; ".join(
+        f"LEDGER_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+        for e in error.errors(include_input=False)
+    )
 
 
 if __name__ == "__main__":

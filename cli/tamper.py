@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.arg_types import writable_file
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar
 from ledger.service import Ledger
@@ -35,10 +36,18 @@ def register(command: Command) -> None:
     """Add this module's subcommands via `command(name, help_text)`."""
     p = command("checkpoint", "Sign the chain head now and print the latest checkpoint.")
     p.add_argument(
-        "--export", metavar="FILE", default=None, help="also write it as JSON (with public key)"
+        "--export",
+        metavar="FILE",
+        default=None,
+        type=writable_file,
+        help="also write it as JSON (with public key)",
     )
     p.add_argument(
-        "--public-key", metavar="FILE", default=None, help="also write the public key (PEM)"
+        "--public-key",
+        metavar="FILE",
+        default=None,
+        type=writable_file,
+        help="also write the public key (PEM)",
     )
     p.set_defaults(handler=checkpoint)
 
@@ -52,7 +61,7 @@ def register(command: Command) -> None:
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    ledger = Ledger(args.store, settings=args.settings)
+    ledger = Ledger(args.store, settings=args.settings, create=False)
     try:
         ledger.checkpoints.seal()
         latest = ledger.checkpoints.latest()
@@ -83,7 +92,7 @@ def verify(args: argparse.Namespace) -> int:
     except (KeyFileError, OSError, ValueError, KeyError) as error:
         print(f"measure-ledger verify: {error}", file=sys.stderr)
         return EXIT_USAGE
-    ledger = Ledger(args.store, settings=args.settings)
+    ledger = Ledger(args.store, settings=args.settings, create=False)
     try:
         trusted = trusted or _own_key(ledger) or embedded
         if trusted is None and ledger.checkpoints.latest() is not None:

@@ -49,6 +49,8 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 from kafka import KafkaConsumer, KafkaProducer
 
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
+from consumers.heartbeat import Heartbeat
+from consumers.kafka_clients import kafka_client
 from consumers.kafka_ingest import SHARED_PREFIXES
 from domain.feed_changes import FeedChange, due_changes, lag_ms
 from ledger.service import Ledger
@@ -75,6 +77,7 @@ class FeedSettings:
     flush_timeout_s: float = 30.0
     reconcile_timeout_s: float = 30.0
     crash_after_flush: int | None = None  # test hook, see the module docstring
+    health_file: str | None = None  # touched each pass (consumers/heartbeat.py)
 
     def producer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"linger_ms": 5, "client_id": "measure-ledger-feed"}
@@ -128,7 +131,8 @@ class AlertFeed:
         self.clock = clock
         tracking = ledger.alert_index.tracking_table  # type: ignore[attr-defined]
         self.store = FeedStore(ledger.sql, settings.topic, tracking)
-        self.store.create_tables()
+        with ledger.schema_lock():
+            self.store.create_tables()
         self.totals = FeedTotals()
         self._flushes = 0
         self._conflicts = 0
@@ -147,7 +151,9 @@ class AlertFeed:
     def run(self, stop: threading.Event) -> FeedTotals:
         """Publish until `stop` is set; each pass ends flushed and recorded."""
         log.info("feed started", topic=self.settings.topic, period_s=self.settings.period_s)
+        heartbeat = Heartbeat(self.settings.health_file)
         while not stop.is_set():
+            heartbeat.beat()
             started = self.clock()
             published = self.tick()
             if published >= self.settings.batch_limit:
@@ -246,7 +252,7 @@ def run_feed(
 ) -> FeedTotals:
     """Reconcile, then publish until `stop` is set."""
     with open_feed(store_url, settings, key, ledger_settings=ledger_settings) as feed:
-        consumer = KafkaConsumer(**settings.consumer_config())
+        consumer = kafka_client(KafkaConsumer, settings.consumer_config(), "reconcile consumer")
         try:
             feed.reconcile(consumer)
         finally:
@@ -268,8 +274,9 @@ def open_feed(
     before it returns, so closing adds nothing unrecorded to the topic.
     """
     with contextlib.ExitStack() as stack:
+        # Kafka first: a wrong setting or an absent broker must not leave a new, empty store.
+        producer = kafka_client(KafkaProducer, settings.producer_config(), "producer")
+        stack.callback(producer.close, timeout=10)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
-        producer = KafkaProducer(**settings.producer_config())
-        stack.callback(producer.close, timeout=10)
         yield AlertFeed(ledger, producer, settings, key)

@@ -31,6 +31,8 @@ from kafka import errors as kafka_errors
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from consumers.heartbeat import Heartbeat
+from consumers.kafka_clients import kafka_client
 from consumers.kafka_dlq import (
     DEFAULT_BAD_WINDOW,
     DEFAULT_MAX_BAD_SHARE,
@@ -53,7 +55,10 @@ STALE_MEMBERSHIP = (
     kafka_errors.IllegalGenerationError,
 )
 # Connection settings the DLQ producer shares with the consumer (same cluster, same auth).
-SHARED_PREFIXES = ("security_", "ssl_", "sasl_", "socks5_", "client_dns_lookup", "api_version")
+SHARED_PREFIXES = (
+    "security_", "ssl_", "sasl_", "socks5_", "client_dns_lookup", "api_version",
+    "bootstrap_timeout_ms",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class IngestSettings:
     commit_every: int = 10_000
     poll_timeout_ms: int = 500
     allowed_providers: frozenset[str] | None = None
+    health_file: str | None = None  # touched each time round the loop (consumers/heartbeat.py)
 
     def consumer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -155,6 +161,7 @@ class IngestLoop:
         allowed = settings.allowed_providers
         self.guard = ProviderGuard({settings.topic: allowed} if allowed is not None else {})
         self.totals = IngestTotals()
+        self.heartbeat = Heartbeat(settings.health_file)
 
     def run(self) -> IngestTotals:
         """Consume until `stop` is set; then commit and return. On any error: no commit."""
@@ -162,6 +169,7 @@ class IngestLoop:
         self.consumer.subscribe([self.settings.topic], listener=listener)
         log.info("consuming", topic=self.settings.topic, group=self.settings.group)
         while not self.stop.is_set():
+            self.heartbeat.beat()
             polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
             batch = {tp: records for tp, records in polled.items() if records}
             if batch:
@@ -251,12 +259,14 @@ def open_loop(
     """The loop's parts: the ledger and both Kafka clients, closed in reverse order on the
     way out (the consumer never commits on close: the loop does)."""
     with contextlib.ExitStack() as stack:
+        # Kafka first: a wrong setting or an absent broker must not leave a new, empty store.
+        consumer = kafka_client(KafkaConsumer, settings.consumer_config(), "consumer")
+        stack.callback(consumer.close, autocommit=False)
+        producer = kafka_client(KafkaProducer, settings.producer_config(), "DLQ producer")
+        dlq = DlqPublisher(producer, settings.dlq_topic)
+        stack.callback(dlq.close)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
-        consumer = KafkaConsumer(**settings.consumer_config())
-        stack.callback(consumer.close, autocommit=False)
-        dlq = DlqPublisher(KafkaProducer(**settings.producer_config()), settings.dlq_topic)
-        stack.callback(dlq.close)
         yield IngestLoop(ledger, consumer, dlq, settings, stop)
 
 

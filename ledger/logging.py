@@ -13,7 +13,8 @@ import sys
 import structlog
 
 
-def configure(level: str = "warning", fmt: str = "auto") -> None:
+def configure(level: str = "warning", fmt: str = "auto") -> bool:
+    """Send every log line to stderr; return whether the lines are JSON."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
@@ -50,3 +51,4 @@ def configure(level: str = "warning", fmt: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    return as_json

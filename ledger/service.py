@@ -9,6 +9,7 @@ rulebook. Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw me
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import structlog
@@ -37,6 +38,8 @@ from store.encryption_marker import (
     cipher_key_id,
     first_event_reads,
 )
+from store.presence import check_store
+from store.schema_lock import schema_lock
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
 from store.verify import Report, verify_ledger
@@ -80,38 +83,50 @@ class Ledger:
         rulebook: Rulebook | None = None,
         *,
         settings: Settings | None = None,
+        create: bool = True,
     ) -> None:
-        """`settings` as read once by the entry point; None reads the environment now."""
+        """`settings` as read once by the entry point; None reads the environment now.
+
+        `create=False` is for commands that only read: a store that does not exist yet is
+        refused (StoreMissingError) instead of being created empty.
+        """
         settings = settings if settings is not None else Settings()
         self.store = StoreUrl(store_url)
-        self.store.create_private_file()  # 0600 before the library opens it (and its WAL)
+        check_store(self.store, create=create)
+        if create:
+            self.store.create_private_file()  # 0600 before the library opens it (and its WAL)
         cipher = cipher_environment(settings)
-        self.app = LedgerApplication(env=self.store.environment() | cipher)
-        datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
-        self.sql = SqlRunner(datastore, self.store.dialect)
-        try:
-            check_encryption(
-                self.sql,
-                cipher_key_id(cipher.get("CIPHER_KEY")),
-                lambda: first_event_reads(self.app),
-                self.store.redacted(),
+        with self.schema_lock():  # every table of the ledger, created one process at a time
+            self.app = LedgerApplication(env=self.store.environment() | cipher)
+            datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
+            self.sql = SqlRunner(datastore, self.store.dialect)
+            try:
+                check_encryption(
+                    self.sql,
+                    cipher_key_id(cipher.get("CIPHER_KEY")),
+                    lambda: first_event_reads(self.app),
+                    self.store.redacted(),
+                )
+            except StoreEncryptionError:
+                self.app.close()
+                raise
+            self.dead_letters = DeadLetterStore(self.sql)
+            self.dead_letters.create_table()
+            sqlite = self.store.dialect is SQLITE
+            factory = self.app.factory
+            self.views = factory.tracking_recorder(  # type: ignore[arg-type]
+                MeasureViewsSQLite if sqlite else MeasureViewsPostgres
             )
-        except StoreEncryptionError:
-            self.app.close()
-            raise
-        self.dead_letters = DeadLetterStore(self.sql)
-        self.dead_letters.create_table()
-        sqlite = self.store.dialect is SQLITE
-        factory = self.app.factory
-        self.views = factory.tracking_recorder(  # type: ignore[arg-type]
-            MeasureViewsSQLite if sqlite else MeasureViewsPostgres
-        )
+            self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
+                AlertIndexSQLite if sqlite else AlertIndexPostgres
+            )
         self.projector = PullProjector(self.app, self.views)
-        self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
-            AlertIndexSQLite if sqlite else AlertIndexPostgres
-        )
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
+
+    def schema_lock(self) -> AbstractContextManager[None]:
+        """Hold while creating tables: concurrent creation collides in PostgreSQL."""
+        return schema_lock(self.store)
 
     def submit(
         self, messages: Sequence[RawMessage], *, project: bool = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = Field(
         default="auto", description="auto: readable on a terminal, JSON otherwise."
     )
-    log_level: str = Field(default="warning", description="debug, info, warning or error.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="warning", description="debug, info, warning or error (any case)."
+    )
     key_file: str | None = Field(
         default=None,
         description=(
@@ -61,3 +63,9 @@ class Settings(BaseSettings):
             "The views (timeline, status, alerts) are derived data and stay readable."
         ),
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        """`LEDGER_LOG_LEVEL=INFO` is as clear as `info`; `bogus` is refused, not ignored."""
+        return value.strip().lower() if isinstance(value, str) else value

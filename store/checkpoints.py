@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,12 +59,21 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    try:  # O_EXCL: a second process creating the key at the same moment reads the winner's
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_private(path)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+    # Written whole under a temporary name, then linked into place: the key file appears
+    # complete or not at all, so several processes starting at once (compose's consumers)
+    # never read a half-written key; the loser of the race reads the winner's.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_private(path)
+    finally:
+        os.unlink(temporary)
     return key
 
 

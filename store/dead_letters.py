@@ -87,6 +87,10 @@ class DeadLetterStore:
             )
 
     def list(self, limit: int | None = None) -> list[DeadLetter]:
+        """The oldest first; at most `limit`. A negative limit is refused: SQLite reads it as
+        "no limit" and PostgreSQL as an error, and the two stores must agree."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be 0 or more, got {limit}")
         sql = (
             "SELECT id, received_at, source, reason, raw, provider_id, event_id "
             "FROM ledger_dead_letters ORDER BY id"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from store.sql import POSTGRES, SQLITE, Dialect
@@ -74,11 +75,16 @@ class StoreUrl:
         """
         if self.dialect is not SQLITE:
             return
-        path = self.environment()["SQLITE_DBNAME"]
+        path = self.sqlite_path()
         # An existing file stays as it is; a path that cannot be created is left for the
         # store itself to report when it opens it.
         with contextlib.suppress(OSError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+    def sqlite_path(self) -> Path:
+        """The SQLite file, for messages and checks (`sqlite:////abs` leaves "//abs")."""
+        raw = self.environment()["SQLITE_DBNAME"]
+        return Path("/" + raw.lstrip("/") if raw.startswith("//") else raw)
 
     def redacted(self) -> str:
         """The URL without its password, for logs and messages."""

@@ -92,9 +92,10 @@ def test_status_and_timeline(
 
 
 def test_unknown_measure_is_an_input_error(
-    capsys: pytest.CaptureFixture[str], sqlite_url: str
+    capsys: pytest.CaptureFixture[str], sqlite_url: str, events_file: Path
 ) -> None:
     """A timeline of a measure the ledger does not hold exits 2 with a message."""
+    run(capsys, "--store", sqlite_url, "ingest", str(events_file))
     code, _, err = run(capsys, "--store", sqlite_url, "timeline", "AGB:1", "nope")
     assert code == 2 and "no events" in err
 
