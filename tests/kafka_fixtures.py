@@ -15,10 +15,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import queue
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import TopicPartition
 
+from consumers.kafka_ingest import IngestLoop, IngestSettings, IngestTotals, open_loop
 from ledger.service import Ledger
 
 START_TIMEOUT_S = 15.0
@@ -111,6 +115,42 @@ def topics_fixture(broker: str, request: pytest.FixtureRequest) -> Topics:
     finally:
         admin.close()
     return created
+
+
+def settings_for(topics: Topics, group: str, **overrides: Any) -> IngestSettings:
+    """The ingest loop's settings for one test's topics, committing every batch."""
+    return IngestSettings(
+        bootstrap_servers=topics.bootstrap,
+        topic=topics.events,
+        group=group,
+        dlq_topic=topics.dlq,
+        consumer_options=FAST_GROUP,
+        **{"commit_interval_s": 0, **overrides},
+    )
+
+
+@pytest.fixture(name="run_consumers")
+def run_consumers_fixture() -> Iterator[Any]:
+    """Start ingest loops on threads; `start(...)` returns `(loop, future)`. They are
+    stopped and awaited at teardown."""
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=4)
+
+    def start(store_url: str, settings: IngestSettings) -> tuple[IngestLoop, Future[Any]]:
+        opened: queue.Queue[IngestLoop] = queue.Queue()
+
+        def run() -> IngestTotals:
+            with open_loop(store_url, settings, stop) as loop:
+                opened.put(loop)
+                return loop.run()
+
+        future = pool.submit(run)
+        return opened.get(timeout=15), future
+
+    start.stop = stop  # type: ignore[attr-defined]
+    yield start
+    stop.set()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def produce(
