@@ -8,6 +8,7 @@ committed past what was stored), 2 for a usage error such as an unknown `--kafka
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from kafka import KafkaConsumer
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.kafka_dlq import (
+    CRASH_AFTER_FLUSH_ENV,
     DEFAULT_BAD_WINDOW,
     DEFAULT_MAX_BAD_SHARE,
     DlqLimitExceededError,
@@ -94,6 +96,7 @@ def run_consume(args: argparse.Namespace) -> int:
         bad_window=args.bad_window,
         commit_interval_s=args.commit_interval,
         allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
+        dlq_crash_after_flush=_crash_hook(),
     )
     with stop_on_signals(threading.Event()) as stop:
         try:
@@ -126,3 +129,9 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("at least 1")
     return value
+
+
+def _crash_hook() -> int | None:
+    """Tests only: exit hard right after the N-th DLQ flush, before recording it."""
+    raw = os.environ.get(CRASH_AFTER_FLUSH_ENV)
+    return int(raw) if raw else None

@@ -4,7 +4,8 @@ One loop, no auto-commit (STYLE points 8–10, after arroyo and quix-streams):
 
 1. poll a batch; every record becomes `RawMessage(value, "topic/partition@offset")`;
 2. `ledger.submit` stores it durably — malformed messages land in the dead-letter store;
-3. those dead letters are produced to the DLQ topic and flushed;
+3. those dead letters are produced to the DLQ topic (once per origin: a redelivered one is
+   recognised and not sent again), flushed, and recorded as published;
 4. only then are the batch's next offsets (offset + 1) queued for commit; `CommitPolicy`
    throttles the commits, and a rebalance or shutdown forces one.
 
@@ -12,7 +13,8 @@ A crash anywhere before step 4's commit means redelivery, never loss, and redeli
 no-op in the ledger. A `BadShareLimit` halts the loop when too much of the stream is
 malformed. Any other error stops the loop without committing and propagates: we never log
 and continue past a message we could not store. SIGTERM/SIGINT only set a flag; the loop
-finishes the batch in hand, commits, closes and returns.
+finishes the batch in hand, commits, closes and returns. Before the loop starts, the DLQ
+topic is reconciled with the store's record of publications (kafka_dlq_reconcile.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from consumers.kafka_dlq import (
     DEFAULT_MAX_BAD_SHARE,
     BadShareLimit,
     DlqPublisher,
+    Origin,
 )
+from consumers.kafka_dlq_reconcile import reconcile_dlq
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
 from ledger.service import IngestCounts, Ledger, RawMessage
@@ -71,6 +75,8 @@ class IngestSettings:
     commit_every: int = 10_000
     poll_timeout_ms: int = 500
     allowed_providers: frozenset[str] | None = None
+    dlq_reconcile_timeout_s: float = 30.0
+    dlq_crash_after_flush: int | None = None  # test hook, see consumers/kafka_dlq.py
 
     def consumer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -87,10 +93,22 @@ class IngestSettings:
         )
         return config
 
-    def producer_config(self) -> dict[str, Any]:
-        shared = {k: v for k, v in self.consumer_options.items() if k.startswith(SHARED_PREFIXES)}
+    def shared_config(self) -> dict[str, Any]:
+        """The connection settings every client of this loop uses (same cluster, same auth)."""
+        return {k: v for k, v in self.consumer_options.items() if k.startswith(SHARED_PREFIXES)}
+
+    def reader_config(self) -> dict[str, Any]:
+        """The DLQ reader of the reconciliation: no group, no commits."""
         return {
-            **shared,
+            **self.shared_config(),
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "enable_auto_commit": False,
+            "client_id": "measure-ledger-dlq-reconcile",
+        }
+
+    def producer_config(self) -> dict[str, Any]:
+        return {
+            **self.shared_config(),
             "bootstrap_servers": self.bootstrap_servers.split(","),
             "acks": "all",
             "linger_ms": 5,
@@ -184,7 +202,7 @@ class IngestLoop:
         letters = [*foreign, *letters]
         counts.rejected = len(letters)
         self.limit.record(len(by_source), len(letters))  # raises before anything is committed
-        self.dlq.publish(letters, by_source)
+        self.dlq.publish(letters, {s: Origin.of(r) for s, r in by_source.items()})
         next_offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
         self.pending.advance(next_offsets)
         self.policy.stored(len(by_source))
@@ -249,13 +267,29 @@ def open_loop(
     ledger_settings: Settings | None = None,
 ) -> Iterator[IngestLoop]:
     """The loop's parts: the ledger and both Kafka clients, closed in reverse order on the
-    way out (the consumer never commits on close: the loop does)."""
+    way out (the consumer never commits on close: the loop does). The DLQ topic is
+    reconciled with the store first, so no dead letter already on it is published again."""
     with contextlib.ExitStack() as stack:
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
+        reader = KafkaConsumer(**settings.reader_config())
+        try:
+            reconcile_dlq(
+                reader,
+                ledger.dlq_publications,
+                settings.dlq_topic,
+                settings.dlq_reconcile_timeout_s,
+            )
+        finally:
+            reader.close(autocommit=False)
         consumer = KafkaConsumer(**settings.consumer_config())
         stack.callback(consumer.close, autocommit=False)
-        dlq = DlqPublisher(KafkaProducer(**settings.producer_config()), settings.dlq_topic)
+        dlq = DlqPublisher(
+            KafkaProducer(**settings.producer_config()),
+            settings.dlq_topic,
+            ledger.dlq_publications,
+            settings.dlq_crash_after_flush,
+        )
         stack.callback(dlq.close)
         yield IngestLoop(ledger, consumer, dlq, settings, stop)
 
