@@ -1,7 +1,8 @@
 """`measure-ledger consume`: the Kafka ingest loop on the command line (CONTRACT §3).
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch finished, offsets committed),
-1 when the bad-message limit halted the loop or a Kafka/store error stopped it (nothing
+1 when the bad-message limit halted the loop, the DLQ topic could not be reconciled at
+start, or a Kafka/store error stopped it (nothing
 committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`.
 """
 
@@ -23,6 +24,7 @@ from consumers.kafka_dlq import (
     DEFAULT_MAX_BAD_SHARE,
     DlqLimitExceededError,
 )
+from consumers.kafka_dlq_reconcile import DlqReconcileTimeoutError
 from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -103,6 +105,9 @@ def run_consume(args: argparse.Namespace) -> int:
             totals = consume(args.store, settings, stop, ledger_settings=args.settings)
         except DlqLimitExceededError as error:
             print(f"measure-ledger consume: halted: {error}", file=sys.stderr)
+            return EXIT_HALTED
+        except DlqReconcileTimeoutError as error:
+            print(f"measure-ledger consume: {error}", file=sys.stderr)
             return EXIT_HALTED
     if args.format == "json":
         emit_json(totals.as_dict())

@@ -43,6 +43,7 @@ from consumers.kafka_dlq import (
 from consumers.kafka_dlq_reconcile import reconcile_dlq
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
+from consumers.kafka_undecodable import failed_position, is_decode_error, undecodable_letter
 from ledger.service import IngestCounts, Ledger, RawMessage
 from ledger.settings import Settings
 
@@ -180,7 +181,11 @@ class IngestLoop:
         self.consumer.subscribe([self.settings.topic], listener=listener)
         log.info("consuming", topic=self.settings.topic, group=self.settings.group)
         while not self.stop.is_set():
-            polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
+            try:
+                polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
+            except Exception as error:
+                self._skip_undecodable(error)
+                continue
             batch = {tp: records for tp, records in polled.items() if records}
             if batch:
                 self._handle(batch)
@@ -209,6 +214,32 @@ class IngestLoop:
         self.totals += counts
         self.totals.batches += 1
         self._log_batch(batch, counts, next_offsets)
+
+    def _skip_undecodable(self, error: Exception) -> None:
+        """Dead-letter the offset kafka-python could not decode and seek past it
+        (consumers/kafka_undecodable.py); re-raise any other error.
+
+        The dead letter is stored and on the DLQ before the offset is queued for commit, as
+        for any malformed message. It does not count towards the bad-message limit: halting
+        would not help, because a restart meets the same batch (a crash loop)."""
+        located = failed_position(self.consumer) if is_decode_error(error) else None
+        if located is None:
+            raise error
+        tp, offset = located
+        origin = Origin(tp.topic, tp.partition, offset)
+        letter = undecodable_letter(origin, error)
+        self.ledger.dead_letters.add([letter])
+        self.dlq.publish([letter], {letter.source: origin})
+        self.consumer.seek(tp, offset + 1)
+        self.pending.advance({tp: offset + 1})
+        self.policy.stored(1)
+        self.totals.rejected += 1
+        log.warning(
+            "undecodable record dead-lettered",
+            partition=_name(tp),
+            offset=offset,
+            error=type(error).__name__,
+        )
 
     def commit(self) -> None:
         """Commit the queued offsets of partitions we still own; drop the others (their new

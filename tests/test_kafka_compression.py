@@ -7,17 +7,25 @@ ingested, because one provider's setting must not stop ingestion for all of them
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from typing import Any
 
 import pytest
 from kafka import codec
 from kafka.record.default_records import DefaultRecordBatch
 
+from ledger.service import Ledger
 from tests.conftest import lifecycle
 from tests.kafka_fixtures import (  # noqa: F401
     Topics,
     broker_fixture,
     committed_offsets,
+    consume_command,
+    keyed,
+    produce,
+    read_topic,
+    repo_root,
     run_consumers_fixture,
     settings_for,
     stored_event_ids,
@@ -95,3 +103,63 @@ def test_compressed_batches_are_consumed_and_stored(
     assert sum(
         committed_offsets(topics.bootstrap, f"codec-{compression}", topics.events).values()
     ) == len(bodies)
+
+
+# `consume` in an installation without the zstd library: its batches cannot be decoded.
+WITHOUT_ZSTD = (
+    "import sys; sys.modules['zstandard'] = None; "
+    "from cli.main import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize("topics", [1], indirect=True)
+def test_an_undecodable_batch_is_dead_lettered_offset_by_offset_and_the_loop_goes_on(
+    topics: Topics, store_url: str
+) -> None:
+    """A zstd batch between plain ones, read by a consumer that cannot decode zstd: each of
+    its offsets is dead-lettered and copied to the DLQ with its origin and the reason, the
+    events around it are stored, every offset is committed, and the process keeps running
+    until asked to stop."""
+    before = [e for m in range(2) for e in lifecycle(f"a{m}")]
+    compressed = [e for m in range(2) for e in lifecycle(f"z{m}")]
+    after = [e for m in range(2) for e in lifecycle(f"b{m}")]
+    produce(topics.bootstrap, topics.events, keyed(before))
+    produce_compressed(topics, "zstd", compressed)
+    ends = produce(topics.bootstrap, topics.events, keyed(after))
+    first_bad, last_bad = len(before), len(before) + len(compressed) - 1
+    command = consume_command(store_url, topics, "undecodable", "--commit-interval", "0")
+    command[:3] = ["python", "-c", WITHOUT_ZSTD]
+    process = subprocess.Popen(
+        command, cwd=repo_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        wait_for(
+            lambda: committed_offsets(topics.bootstrap, "undecodable", topics.events) == ends,
+            60,
+            "every offset committed",
+        )
+        assert process.poll() is None, "the consumer stopped"
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 0, stderr.decode(errors="replace")[-1500:]
+    totals = json.loads(stdout)
+    assert (totals["accepted"], totals["rejected"]) == (len(before) + len(after), len(compressed))
+    expected = sorted((b["provider_id"], b["event_id"]) for b in [*before, *after])
+    assert sorted(stored_event_ids(store_url)) == expected
+    reader = Ledger(store_url)
+    try:
+        letters = reader.dead_letters.list()
+    finally:
+        reader.close()
+    sources = [f"{topics.events}/0@{offset}" for offset in range(first_bad, last_bad + 1)]
+    assert [letter.source for letter in letters] == sources
+    assert all("UnsupportedCodecError" in letter.reason for letter in letters)
+    dlq = read_topic(topics.bootstrap, topics.dlq, expected=len(compressed), timeout_s=20)
+    origins = [{k: v.decode() for k, v in record.headers} for record in dlq]
+    assert [int(h["origin_offset"]) for h in origins] == list(range(first_bad, last_bad + 1))
+    assert {h["origin_topic"] for h in origins} == {topics.events}
+    assert all("could not be decoded" in h["reason"] for h in origins)
