@@ -17,6 +17,7 @@ import itertools
 import json
 import queue
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -30,6 +31,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.protocol.producer import ProduceRequest, ProduceResponse
+from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
+from kafka.record.util import calc_crc32c
 from kafka.structs import TopicPartition
 
 from consumers.kafka_ingest import IngestLoop, IngestSettings, IngestTotals, open_loop
@@ -251,3 +255,50 @@ def consume_command(store_url: str, topics: Topics, group: str, *extra: str) -> 
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+def produce_damaged_lz4_batch(bootstrap: str, topic: str, values: Sequence[bytes]) -> None:
+    """Append one lz4 record batch to partition 0 whose compressed payload is damaged but
+    whose CRC is valid, as a faulty producer could write it: a codec error for every
+    consumer, with all codecs installed. Sent as a raw ProduceRequest, since no client
+    writes such a batch; Tansu stores it (Apache Kafka would decompress it on produce and
+    refuse it)."""
+    builder = DefaultRecordBatchBuilder(
+        magic=2, compression_type=DefaultRecordBatch.CODEC_LZ4, is_transactional=False,
+        producer_id=-1, producer_epoch=-1, base_sequence=-1, batch_size=1 << 20,
+    )  # fmt: skip
+    now_ms = int(time.time() * 1000)
+    for offset, value in enumerate(values):
+        builder.append(offset, timestamp=now_ms, key=b"damaged", value=value, headers=[])
+    batch = bytearray(builder.build())
+    assert batch[DefaultRecordBatch.ATTRIBUTES_OFFSET + 1] & 0x07 == DefaultRecordBatch.CODEC_LZ4
+    payload = DefaultRecordBatch.HEADER_STRUCT.size + 8  # past lz4's frame magic and flags
+    for i in range(payload, len(batch) - 4):
+        batch[i] ^= 0x5A
+    crc = calc_crc32c(memoryview(batch)[DefaultRecordBatch.ATTRIBUTES_OFFSET :])
+    struct.pack_into(">I", batch, DefaultRecordBatch.CRC_OFFSET, crc)
+    request_class = ProduceRequest[3]
+    request = request_class(
+        transactional_id=None, acks=-1, timeout_ms=10_000,
+        topic_data=[request_class.TopicProduceData(name=topic, partition_data=[
+            request_class.TopicProduceData.PartitionProduceData(index=0, records=bytes(batch)),
+        ])],
+    )  # fmt: skip
+    request.with_header(correlation_id=1, client_id="damaged-batch-producer")
+    host, port = bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request.encode(version=3, header=True, framed=True))
+        size = struct.unpack(">i", _read_exactly(connection, 4))[0]
+        response = ProduceResponse.decode(_read_exactly(connection, size), version=3, header=True)
+    [partition] = response.responses[0].partition_responses
+    assert partition.error_code == 0, f"the broker refused the batch: {partition}"
+
+
+def _read_exactly(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the broker closed the connection")
+        data += chunk
+    return data

@@ -24,6 +24,7 @@ from tests.kafka_fixtures import (  # noqa: F401
     consume_command,
     keyed,
     produce,
+    produce_damaged_lz4_batch,
     read_topic,
     repo_root,
     run_consumers_fixture,
@@ -163,3 +164,37 @@ def test_an_undecodable_batch_is_dead_lettered_offset_by_offset_and_the_loop_goe
     assert [int(h["origin_offset"]) for h in origins] == list(range(first_bad, last_bad + 1))
     assert {h["origin_topic"] for h in origins} == {topics.events}
     assert all("could not be decoded" in h["reason"] for h in origins)
+
+
+@pytest.mark.parametrize("topics", [1], indirect=True)
+def test_a_damaged_batch_is_dead_lettered_and_the_loop_goes_on(
+    topics: Topics, sqlite_url: str, run_consumers: Any
+) -> None:
+    """An lz4 batch whose payload is damaged (a codec error with every codec installed),
+    between good messages: its offsets are dead-lettered with the codec's error, the rest
+    is stored and committed, and the loop is still running."""
+    before, after = lifecycle("m1"), lifecycle("m2")
+    produce(topics.bootstrap, topics.events, keyed(before))
+    produce_damaged_lz4_batch(
+        topics.bootstrap, topics.events, [json.dumps(e).encode() for e in lifecycle("m3")[:3]]
+    )
+    ends = produce(topics.bootstrap, topics.events, keyed(after))
+    _, done = run_consumers(sqlite_url, settings_for(topics, "damaged"))
+    wait_for(
+        lambda: committed_offsets(topics.bootstrap, "damaged", topics.events) == ends,
+        30,
+        "every offset committed",
+    )
+    assert not done.done(), "the loop stopped"
+    run_consumers.stop.set()
+    totals = done.result(timeout=15)
+    assert (totals.accepted, totals.rejected) == (len(before) + len(after), 3)
+    reader = Ledger(sqlite_url)
+    try:
+        letters = reader.dead_letters.list()
+    finally:
+        reader.close()
+    first = len(before)
+    assert [x.source for x in letters] == [f"{topics.events}/0@{first + n}" for n in range(3)]
+    assert all("could not be decoded (RuntimeError: LZ4F" in x.reason for x in letters)
+    assert len(read_topic(topics.bootstrap, topics.dlq, expected=3, timeout_s=20)) == 3
