@@ -24,6 +24,8 @@ error propagates and the consumer stops without committing, as for any other err
 
 from __future__ import annotations
 
+import traceback
+
 from kafka import KafkaConsumer
 from kafka import errors as kafka_errors
 from kafka.structs import TopicPartition
@@ -31,16 +33,23 @@ from kafka.structs import TopicPartition
 from consumers.kafka_dlq import Origin
 from store.dead_letters import DeadLetter
 
-# Errors kafka-python raises while decoding a fetched batch. Anything not a KafkaError comes
-# from a codec library (lz4, zstandard, snappy, gzip) or the record parser.
+# Errors kafka-python raises while decoding a fetched batch.
 DECODE_ERRORS = (kafka_errors.UnsupportedCodecError, kafka_errors.CorruptRecordError)
+# The fetcher's generator that decodes batches: an error raised through it (a codec
+# library's, the record parser's) is a decode error whatever its type.
+DECODING_FUNCTION = "_unpack_records"
 MAX_ERROR_TEXT = 200
 
 
 def is_decode_error(error: BaseException) -> bool:
+    """A codec or CRC error, or any other error raised while decoding records; not a broker,
+    group or connection error, which still stops the loop."""
     if isinstance(error, DECODE_ERRORS):
         return True
-    return isinstance(error, Exception) and not isinstance(error, kafka_errors.KafkaError)
+    if not isinstance(error, Exception) or isinstance(error, kafka_errors.KafkaError):
+        return False
+    frames = traceback.walk_tb(error.__traceback__)
+    return any(frame.f_code.co_name == DECODING_FUNCTION for frame, _ in frames)
 
 
 def failed_position(consumer: KafkaConsumer) -> tuple[TopicPartition, int] | None:
