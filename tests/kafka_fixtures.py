@@ -271,7 +271,8 @@ def produce_damaged_lz4_batch(bootstrap: str, topic: str, values: Sequence[bytes
     for offset, value in enumerate(values):
         builder.append(offset, timestamp=now_ms, key=b"damaged", value=value, headers=[])
     batch = bytearray(builder.build())
-    assert batch[DefaultRecordBatch.ATTRIBUTES_OFFSET + 1] & 0x07 == DefaultRecordBatch.CODEC_LZ4
+    codec_id = batch[DefaultRecordBatch.ATTRIBUTES_OFFSET + 1] & 0x07
+    assert codec_id == DefaultRecordBatch.CODEC_LZ4, "values too small to compress"
     payload = DefaultRecordBatch.HEADER_STRUCT.size + 8  # past lz4's frame magic and flags
     for i in range(payload, len(batch) - 4):
         batch[i] ^= 0x5A

@@ -12,7 +12,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from kafka import codec
+from kafka import KafkaProducer, codec
 from kafka.record.default_records import DefaultRecordBatch
 
 from ledger.service import Ledger
@@ -198,3 +198,32 @@ def test_a_damaged_batch_is_dead_lettered_and_the_loop_goes_on(
     assert [x.source for x in letters] == [f"{topics.events}/0@{first + n}" for n in range(3)]
     assert all("could not be decoded (RuntimeError: LZ4F" in x.reason for x in letters)
     assert len(read_topic(topics.bootstrap, topics.dlq, expected=3, timeout_s=20)) == 3
+
+
+@pytest.mark.parametrize("topics", [2], indirect=True)
+def test_a_damaged_batch_on_one_partition_does_not_hold_up_the_other(
+    topics: Topics, sqlite_url: str, run_consumers: Any
+) -> None:
+    """The damaged batch on partition 0 and good events on partition 1, fetched by one
+    consumer (kafka-python raises at once, or after handing out the other partition's
+    records first): both partitions end fully committed."""
+    values = [json.dumps(e).encode() for e in lifecycle("m9")[:2]]
+    produce_damaged_lz4_batch(topics.bootstrap, topics.events, values)
+    good = lifecycle("m1")
+    producer = KafkaProducer(bootstrap_servers=topics.bootstrap, acks="all")
+    try:
+        for body in good:
+            producer.send(topics.events, value=json.dumps(body).encode(), partition=1)
+        producer.flush(timeout=30)
+    finally:
+        producer.close(timeout=10)
+    ends = {0: 2, 1: len(good)}
+    _, done = run_consumers(sqlite_url, settings_for(topics, "two-partitions"))
+    wait_for(
+        lambda: committed_offsets(topics.bootstrap, "two-partitions", topics.events) == ends,
+        30,
+        "both partitions committed",
+    )
+    run_consumers.stop.set()
+    totals = done.result(timeout=15)
+    assert (totals.accepted, totals.rejected) == (len(good), 2)
