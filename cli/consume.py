@@ -1,14 +1,16 @@
 """`measure-ledger consume`: the Kafka ingest loop on the command line (CONTRACT §3).
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch finished, offsets committed),
-1 when the bad-message limit halted the loop or a Kafka/store error stopped it (nothing
-committed past what was stored), 2 for a usage error such as an unknown `--kafka-option`,
-contradictory Kafka options, or no broker answering at start.
+1 when the bad-message limit halted the loop, the DLQ topic could not be reconciled at
+start, or a Kafka/store error stopped it (nothing committed past what was stored), 2 for a
+usage error such as an unknown `--kafka-option`, contradictory Kafka options, or no broker
+answering at start.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from collections.abc import Callable
 
@@ -19,10 +21,12 @@ from cli.context import CheckFailedError
 from cli.kafka_options import add_kafka_arguments, option_parser
 from cli.output import emit_json
 from consumers.kafka_dlq import (
+    CRASH_AFTER_FLUSH_ENV,
     DEFAULT_BAD_WINDOW,
     DEFAULT_MAX_BAD_SHARE,
     DlqLimitExceededError,
 )
+from consumers.kafka_dlq_reconcile import DlqReconcileTimeoutError
 from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -99,6 +103,7 @@ def run_consume(args: argparse.Namespace) -> int:
         commit_interval_s=args.commit_interval,
         allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
         health_file=args.health_file,
+        dlq_crash_after_flush=_crash_hook(),
     )
     with stop_on_signals(threading.Event()) as stop:
         try:
@@ -106,6 +111,8 @@ def run_consume(args: argparse.Namespace) -> int:
         except DlqLimitExceededError as error:
             # One line on stderr, and a JSON log line when logs are JSON (cli/main.py).
             raise CheckFailedError(f"halted: {error}") from None
+        except DlqReconcileTimeoutError as error:
+            raise CheckFailedError(str(error)) from None
     if args.format == "json":
         emit_json(totals.as_dict())
     else:
@@ -124,3 +131,9 @@ def _share(text: str) -> float:
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError("a share in (0, 1], e.g. 0.2")
     return value
+
+
+def _crash_hook() -> int | None:
+    """Tests only: exit hard right after the N-th DLQ flush, before recording it."""
+    raw = os.environ.get(CRASH_AFTER_FLUSH_ENV)
+    return int(raw) if raw else None

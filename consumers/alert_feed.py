@@ -51,7 +51,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
 from consumers.heartbeat import Heartbeat
 from consumers.kafka_clients import kafka_client
-from consumers.kafka_ingest import SHARED_PREFIXES
+from consumers.kafka_settings import SHARED_PREFIXES
 from domain.feed_changes import FeedChange, due_changes, lag_ms
 from ledger.service import Ledger
 from ledger.settings import Settings

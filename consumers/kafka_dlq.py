@@ -5,6 +5,10 @@ tells the provider's side, in Kafka, what was refused and why, without anyone re
 database. Headers carry the origin and the reason so a DLQ record can be traced back to the
 exact offset and replayed after a fix.
 
+Each origin `topic/partition@offset` gets one DLQ message, however often the consumer reads
+it: a redelivered malformed message (after a crash before the offset commit) is recognised
+in the store's record of publications (store/dlq_publications.py) and not sent again.
+
 `BadShareLimit` is arroyo's `DlqLimit` idea: a provider's bad deploy (every message
 malformed) must stop the consumer with a clear error instead of silently draining the topic
 into the dead-letter store.
@@ -12,19 +16,28 @@ into the dead-letter store.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from store.dead_letters import DeadLetter
+from store.dlq_publications import DlqPublications, Published
+
+log = structlog.get_logger("measure_ledger.kafka")
 
 DEFAULT_MAX_BAD_SHARE = 0.2
 DEFAULT_BAD_WINDOW = 1000
 FLUSH_TIMEOUT_S = 30.0
+# Tests only: exit hard right after the N-th DLQ flush, before the publications are recorded
+# (the crash the reconciliation at start exists for).
+CRASH_AFTER_FLUSH_ENV = "LEDGER_DLQ_CRASH_AFTER_FLUSH"
+CRASH_EXIT_CODE = 70
 
 ORIGIN_TOPIC, ORIGIN_PARTITION, ORIGIN_OFFSET, REASON = (
     "origin_topic",
@@ -77,45 +90,97 @@ class BadShareLimit:
             )
 
 
-def dlq_headers(record: ConsumerRecord, reason: str) -> list[tuple[str, bytes]]:
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a dead letter came from: the record's place in the ingest topic, and its key."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = None
+
+    @classmethod
+    def of(cls, record: ConsumerRecord) -> Origin:
+        return cls(record.topic, record.partition, record.offset, record.key)
+
+    @property
+    def source(self) -> str:
+        """The dead-letter store's name for it, `topic/partition@offset`."""
+        return origin_source(self.topic, self.partition, self.offset)
+
+
+def origin_source(topic: str, partition: int, offset: int) -> str:
+    return f"{topic}/{partition}@{offset}"
+
+
+def dlq_headers(origin: Origin, reason: str) -> list[tuple[str, bytes]]:
     """Origin and reason of a dead letter, UTF-8, as Kafka headers."""
     return [
-        (ORIGIN_TOPIC, record.topic.encode()),
-        (ORIGIN_PARTITION, str(record.partition).encode()),
-        (ORIGIN_OFFSET, str(record.offset).encode()),
+        (ORIGIN_TOPIC, origin.topic.encode()),
+        (ORIGIN_PARTITION, str(origin.partition).encode()),
+        (ORIGIN_OFFSET, str(origin.offset).encode()),
         (REASON, reason.encode()),
     ]
 
 
 class DlqPublisher:
-    """Writes dead letters to the DLQ topic and waits until the broker has them all."""
+    """Writes dead letters to the DLQ topic, once per origin, and waits until the broker has
+    them all before recording them as published."""
 
-    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+    def __init__(
+        self,
+        producer: KafkaProducer,
+        topic: str,
+        publications: DlqPublications,
+        crash_after_flush: int | None = None,
+    ) -> None:
         self.producer = producer
         self.topic = topic
+        self.publications = publications
+        self.flushes = 0
+        self.crash_after_flush = crash_after_flush  # test hook, see CRASH_AFTER_FLUSH_ENV
 
-    def publish(self, letters: Sequence[DeadLetter], records: Mapping[str, ConsumerRecord]) -> None:
-        """Send each letter with its origin record's key, then flush; raise on any failure,
-        so the caller never commits offsets whose dead letters are not in the topic."""
+    def publish(self, letters: Sequence[DeadLetter], origins: Mapping[str, Origin]) -> int:
+        """Send each letter not yet on the topic with its origin's key, flush, then record
+        them; raise on any failure, so the caller never commits offsets whose dead letters
+        are not in the topic. Returns how many were sent (the others were there already)."""
         if not letters:
-            return
-        futures: list[Any] = []
-        for letter in letters:
-            record = records[letter.source]
-            futures.append(
-                self.producer.send(
-                    self.topic,
-                    value=letter.raw,
-                    key=record.key,
-                    headers=dlq_headers(record, letter.reason),
-                )
+            return 0
+        already = self.publications.published(self.topic, (x.source for x in letters))
+        fresh = {x.source: x for x in letters if x.source not in already}
+        if already:
+            log.info(
+                "dead letters already on the DLQ topic", topic=self.topic, skipped=len(already)
             )
+        if not fresh:
+            return 0
+        futures: list[tuple[str, Any]] = []
+        for source, letter in fresh.items():
+            origin = origins[source]
+            future = self.producer.send(
+                self.topic,
+                value=letter.raw,
+                key=origin.key,
+                headers=dlq_headers(origin, letter.reason),
+            )
+            futures.append((source, future))
         self.producer.flush(timeout=FLUSH_TIMEOUT_S)
-        for future in futures:
+        placed: list[Published] = []
+        for source, future in futures:
             if not future.is_done:
                 raise DlqPublishError(f"DLQ write to {self.topic} did not finish in time")
             if future.failed():
                 raise DlqPublishError(f"DLQ write to {self.topic} failed") from future.exception
+            meta = future.value
+            placed.append(Published(source, meta.partition, meta.offset))
+        self._maybe_crash()
+        self.publications.record(self.topic, placed)
+        return len(placed)
+
+    def _maybe_crash(self) -> None:
+        self.flushes += 1
+        if self.crash_after_flush is not None and self.flushes >= self.crash_after_flush:
+            os._exit(CRASH_EXIT_CODE)
 
     def close(self) -> None:
         self.producer.close(timeout=FLUSH_TIMEOUT_S)

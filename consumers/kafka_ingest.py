@@ -4,7 +4,8 @@ One loop, no auto-commit (STYLE points 8–10, after arroyo and quix-streams):
 
 1. poll a batch; every record becomes `RawMessage(value, "topic/partition@offset")`;
 2. `ledger.submit` stores it durably — malformed messages land in the dead-letter store;
-3. those dead letters are produced to the DLQ topic and flushed;
+3. those dead letters are produced to the DLQ topic (once per origin: a redelivered one is
+   recognised and not sent again), flushed, and recorded as published;
 4. only then are the batch's next offsets (offset + 1) queued for commit; `CommitPolicy`
    throttles the commits, and a rebalance or shutdown forces one.
 
@@ -12,7 +13,8 @@ A crash anywhere before step 4's commit means redelivery, never loss, and redeli
 no-op in the ledger. A `BadShareLimit` halts the loop when too much of the stream is
 malformed. Any other error stops the loop without committing and propagates: we never log
 and continue past a message we could not store. SIGTERM/SIGINT only set a flag; the loop
-finishes the batch in hand, commits, closes and returns.
+finishes the batch in hand, commits, closes and returns. Before the loop starts, the DLQ
+topic is reconciled with the store's record of publications (kafka_dlq_reconcile.py).
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
-from typing import Any
 
 import structlog
 from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer
@@ -33,14 +34,12 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers.heartbeat import Heartbeat
 from consumers.kafka_clients import kafka_client
-from consumers.kafka_dlq import (
-    DEFAULT_BAD_WINDOW,
-    DEFAULT_MAX_BAD_SHARE,
-    BadShareLimit,
-    DlqPublisher,
-)
+from consumers.kafka_dlq import BadShareLimit, DlqPublisher, Origin
+from consumers.kafka_dlq_reconcile import reconcile_dlq
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
+from consumers.kafka_settings import IngestSettings
+from consumers.kafka_undecodable import failed_position, is_decode_error, undecodable_letter
 from ledger.service import IngestCounts, Ledger, RawMessage
 from ledger.settings import Settings
 
@@ -54,54 +53,6 @@ STALE_MEMBERSHIP = (
     kafka_errors.UnknownMemberIdError,
     kafka_errors.IllegalGenerationError,
 )
-# Connection settings the DLQ producer shares with the consumer (same cluster, same auth).
-SHARED_PREFIXES = (
-    "security_", "ssl_", "sasl_", "socks5_", "client_dns_lookup", "api_version",
-    "bootstrap_timeout_ms",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class IngestSettings:
-    """Everything `consume` can be told; defaults are the documented ones (docs/kafka.md)."""
-
-    bootstrap_servers: str
-    topic: str = "measure-events"
-    group: str = "measure-ledger"
-    dlq_topic: str = "measure-events.dlq"
-    consumer_options: Mapping[str, Any] = field(default_factory=dict)
-    max_bad_share: float = DEFAULT_MAX_BAD_SHARE
-    bad_window: int = DEFAULT_BAD_WINDOW
-    commit_interval_s: float = 1.0
-    commit_every: int = 10_000
-    poll_timeout_ms: int = 500
-    allowed_providers: frozenset[str] | None = None
-    health_file: str | None = None  # touched each time round the loop (consumers/heartbeat.py)
-
-    def consumer_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "auto_offset_reset": "earliest",  # a new group reads everything: nothing skipped
-            "max_poll_records": 2000,  # bigger batches, fewer store transactions
-            "client_id": "measure-ledger-consume",
-            **self.consumer_options,
-        }
-        # Invariants of the loop, never overridable: the loop commits, by itself.
-        config.update(
-            bootstrap_servers=self.bootstrap_servers.split(","),
-            group_id=self.group,
-            enable_auto_commit=False,
-        )
-        return config
-
-    def producer_config(self) -> dict[str, Any]:
-        shared = {k: v for k, v in self.consumer_options.items() if k.startswith(SHARED_PREFIXES)}
-        return {
-            **shared,
-            "bootstrap_servers": self.bootstrap_servers.split(","),
-            "acks": "all",
-            "linger_ms": 5,
-            "client_id": "measure-ledger-dlq",
-        }
 
 
 @dataclass
@@ -170,7 +121,11 @@ class IngestLoop:
         log.info("consuming", topic=self.settings.topic, group=self.settings.group)
         while not self.stop.is_set():
             self.heartbeat.beat()
-            polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
+            try:
+                polled = self.consumer.poll(timeout_ms=self.settings.poll_timeout_ms)
+            except Exception as error:
+                self._skip_undecodable(error)
+                continue
             batch = {tp: records for tp, records in polled.items() if records}
             if batch:
                 self._handle(batch)
@@ -192,13 +147,39 @@ class IngestLoop:
         letters = [*foreign, *letters]
         counts.rejected = len(letters)
         self.limit.record(len(by_source), len(letters))  # raises before anything is committed
-        self.dlq.publish(letters, by_source)
+        self.dlq.publish(letters, {s: Origin.of(r) for s, r in by_source.items()})
         next_offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
         self.pending.advance(next_offsets)
         self.policy.stored(len(by_source))
         self.totals += counts
         self.totals.batches += 1
         self._log_batch(batch, counts, next_offsets)
+
+    def _skip_undecodable(self, error: Exception) -> None:
+        """Dead-letter the offset kafka-python could not decode and seek past it
+        (consumers/kafka_undecodable.py); re-raise any other error.
+
+        The dead letter is stored and on the DLQ before the offset is queued for commit, as
+        for any malformed message. It does not count towards the bad-message limit: halting
+        would not help, because a restart meets the same batch (a crash loop)."""
+        located = failed_position(self.consumer) if is_decode_error(error) else None
+        if located is None:
+            raise error
+        tp, offset = located
+        origin = Origin(tp.topic, tp.partition, offset)
+        letter = undecodable_letter(origin, error)
+        self.ledger.dead_letters.add([letter])
+        self.dlq.publish([letter], {letter.source: origin})
+        self.consumer.seek(tp, offset + 1)
+        self.pending.advance({tp: offset + 1})
+        self.policy.stored(1)
+        self.totals.rejected += 1
+        log.warning(
+            "undecodable record dead-lettered",
+            partition=_name(tp),
+            offset=offset,
+            error=type(error).__name__,
+        )
 
     def commit(self) -> None:
         """Commit the queued offsets of partitions we still own; drop the others (their new
@@ -257,16 +238,29 @@ def open_loop(
     ledger_settings: Settings | None = None,
 ) -> Iterator[IngestLoop]:
     """The loop's parts: the ledger and both Kafka clients, closed in reverse order on the
-    way out (the consumer never commits on close: the loop does)."""
+    way out (the consumer never commits on close: the loop does). The DLQ topic is
+    reconciled with the store first, so no dead letter already on it is published again."""
     with contextlib.ExitStack() as stack:
         # Kafka first: a wrong setting or an absent broker must not leave a new, empty store.
         consumer = kafka_client(KafkaConsumer, settings.consumer_config(), "consumer")
         stack.callback(consumer.close, autocommit=False)
         producer = kafka_client(KafkaProducer, settings.producer_config(), "DLQ producer")
-        dlq = DlqPublisher(producer, settings.dlq_topic)
-        stack.callback(dlq.close)
+        stack.callback(producer.close, timeout=10)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
+        reader = kafka_client(KafkaConsumer, settings.reader_config(), "DLQ reader")
+        try:
+            reconcile_dlq(
+                reader,
+                ledger.dlq_publications,
+                settings.dlq_topic,
+                settings.dlq_reconcile_timeout_s,
+            )
+        finally:
+            reader.close(autocommit=False)
+        dlq = DlqPublisher(
+            producer, settings.dlq_topic, ledger.dlq_publications, settings.dlq_crash_after_flush
+        )
         yield IngestLoop(ledger, consumer, dlq, settings, stop)
 
 

@@ -32,6 +32,7 @@ from projections.runner import PullProjector
 from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoint, Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
+from store.dlq_publications import DlqPublications
 from store.encryption_marker import (
     StoreEncryptionError,
     check_encryption,
@@ -112,6 +113,8 @@ class Ledger:
                 raise
             self.dead_letters = DeadLetterStore(self.sql)
             self.dead_letters.create_table()
+            self.dlq_publications = DlqPublications(self.sql)
+            self.dlq_publications.create_tables()
             sqlite = self.store.dialect is SQLITE
             factory = self.app.factory
             self.views = factory.tracking_recorder(  # type: ignore[arg-type]

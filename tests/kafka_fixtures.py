@@ -15,10 +15,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import queue
 import socket
+import struct
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +31,12 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.protocol.producer import ProduceRequest, ProduceResponse
+from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
+from kafka.record.util import calc_crc32c
 from kafka.structs import TopicPartition
 
+from consumers.kafka_ingest import IngestLoop, IngestSettings, IngestTotals, open_loop
 from ledger.service import Ledger
 
 START_TIMEOUT_S = 15.0
@@ -111,6 +119,42 @@ def topics_fixture(broker: str, request: pytest.FixtureRequest) -> Topics:
     finally:
         admin.close()
     return created
+
+
+def settings_for(topics: Topics, group: str, **overrides: Any) -> IngestSettings:
+    """The ingest loop's settings for one test's topics, committing every batch."""
+    return IngestSettings(
+        bootstrap_servers=topics.bootstrap,
+        topic=topics.events,
+        group=group,
+        dlq_topic=topics.dlq,
+        consumer_options=FAST_GROUP,
+        **{"commit_interval_s": 0, **overrides},
+    )
+
+
+@pytest.fixture(name="run_consumers")
+def run_consumers_fixture() -> Iterator[Any]:
+    """Start ingest loops on threads; `start(...)` returns `(loop, future)`. They are
+    stopped and awaited at teardown."""
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=4)
+
+    def start(store_url: str, settings: IngestSettings) -> tuple[IngestLoop, Future[Any]]:
+        opened: queue.Queue[IngestLoop] = queue.Queue()
+
+        def run() -> IngestTotals:
+            with open_loop(store_url, settings, stop) as loop:
+                opened.put(loop)
+                return loop.run()
+
+        future = pool.submit(run)
+        return opened.get(timeout=15), future
+
+    start.stop = stop  # type: ignore[attr-defined]
+    yield start
+    stop.set()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def produce(
@@ -211,3 +255,51 @@ def consume_command(store_url: str, topics: Topics, group: str, *extra: str) -> 
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+def produce_damaged_lz4_batch(bootstrap: str, topic: str, values: Sequence[bytes]) -> None:
+    """Append one lz4 record batch to partition 0 whose compressed payload is damaged but
+    whose CRC is valid, as a faulty producer could write it: a codec error for every
+    consumer, with all codecs installed. Sent as a raw ProduceRequest, since no client
+    writes such a batch; Tansu stores it (Apache Kafka would decompress it on produce and
+    refuse it)."""
+    builder = DefaultRecordBatchBuilder(
+        magic=2, compression_type=DefaultRecordBatch.CODEC_LZ4, is_transactional=False,
+        producer_id=-1, producer_epoch=-1, base_sequence=-1, batch_size=1 << 20,
+    )  # fmt: skip
+    now_ms = int(time.time() * 1000)
+    for offset, value in enumerate(values):
+        builder.append(offset, timestamp=now_ms, key=b"damaged", value=value, headers=[])
+    batch = bytearray(builder.build())
+    codec_id = batch[DefaultRecordBatch.ATTRIBUTES_OFFSET + 1] & 0x07
+    assert codec_id == DefaultRecordBatch.CODEC_LZ4, "values too small to compress"
+    payload = DefaultRecordBatch.HEADER_STRUCT.size + 8  # past lz4's frame magic and flags
+    for i in range(payload, len(batch) - 4):
+        batch[i] ^= 0x5A
+    crc = calc_crc32c(memoryview(batch)[DefaultRecordBatch.ATTRIBUTES_OFFSET :])
+    struct.pack_into(">I", batch, DefaultRecordBatch.CRC_OFFSET, crc)
+    request_class = ProduceRequest[3]
+    request = request_class(
+        transactional_id=None, acks=-1, timeout_ms=10_000,
+        topic_data=[request_class.TopicProduceData(name=topic, partition_data=[
+            request_class.TopicProduceData.PartitionProduceData(index=0, records=bytes(batch)),
+        ])],
+    )  # fmt: skip
+    request.with_header(correlation_id=1, client_id="damaged-batch-producer")
+    host, port = bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request.encode(version=3, header=True, framed=True))
+        size = struct.unpack(">i", _read_exactly(connection, 4))[0]
+        response = ProduceResponse.decode(_read_exactly(connection, size), version=3, header=True)
+    [partition] = response.responses[0].partition_responses
+    assert partition.error_code == 0, f"the broker refused the batch: {partition}"
+
+
+def _read_exactly(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the broker closed the connection")
+        data += chunk
+    return data

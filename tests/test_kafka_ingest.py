@@ -2,67 +2,28 @@
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from consumers.kafka_dlq import DlqLimitExceededError
-from consumers.kafka_ingest import IngestLoop, IngestSettings, IngestTotals, open_loop
 from ledger.service import Ledger
 from tests.conftest import event, lifecycle
 from tests.kafka_fixtures import (  # noqa: F401
-    FAST_GROUP,
     Topics,
     broker_fixture,
     committed_offsets,
     keyed,
     produce,
     read_topic,
+    run_consumers_fixture,
+    settings_for,
     stored_event_ids,
     topics_fixture,
     wait_for,
 )
 
 pytestmark = pytest.mark.kafka
-
-
-def settings_for(topics: Topics, group: str, **overrides: Any) -> IngestSettings:
-    return IngestSettings(
-        bootstrap_servers=topics.bootstrap,
-        topic=topics.events,
-        group=group,
-        dlq_topic=topics.dlq,
-        consumer_options=FAST_GROUP,
-        **{"commit_interval_s": 0, **overrides},
-    )
-
-
-@pytest.fixture
-def run_consumers() -> Iterator[Any]:
-    """Start ingest loops on threads; `start(...)` returns `(loop, future)`. They are
-    stopped and awaited at teardown."""
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=4)
-
-    def start(store_url: str, settings: IngestSettings) -> tuple[IngestLoop, Future[Any]]:
-        opened: queue.Queue[IngestLoop] = queue.Queue()
-
-        def run() -> IngestTotals:
-            with open_loop(store_url, settings, stop) as loop:
-                opened.put(loop)
-                return loop.run()
-
-        future = pool.submit(run)
-        return opened.get(timeout=15), future
-
-    start.stop = stop  # type: ignore[attr-defined]
-    yield start
-    stop.set()
-    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def many_events(measures: int) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import pytest
 
+from ledger.service import Ledger
 from tests.conftest import lifecycle
 from tests.kafka_fixtures import (  # noqa: F401
     Topics,
@@ -22,6 +23,7 @@ from tests.kafka_fixtures import (  # noqa: F401
     consume_command,
     keyed,
     produce,
+    read_topic,
     repo_root,
     stored_event_ids,
     topics_fixture,
@@ -146,3 +148,97 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     duplicated = len(stored) - len(set(stored))
     assert (len(lost), duplicated) == (0, 0), f"lost {len(lost)}, duplicated {duplicated}"
     assert sorted(stored) == ids(bodies)
+
+
+def dlq_origins(topics: Topics, at_least: int) -> list[tuple[str, str, str]]:
+    """The origin headers of every DLQ record, read once `at_least` are there (then a little
+    longer, so that copies published twice would show)."""
+    records = read_topic(topics.bootstrap, topics.dlq, expected=at_least, timeout_s=20)
+    records += read_topic(topics.bootstrap, topics.dlq, expected=at_least + 1, timeout_s=2)[
+        len(records) :
+    ]
+    origins = []
+    for record in records:
+        headers = {k: v.decode() for k, v in record.headers}
+        origins.append(
+            (headers["origin_topic"], headers["origin_partition"], headers["origin_offset"])
+        )
+    return origins
+
+
+def bad_and_good(topics: Topics) -> tuple[list[dict[str, Any]], dict[int, int], int]:
+    """Ten lifecycles with twelve malformed messages among them, all in one partition."""
+    bodies = [e for m in range(10) for e in lifecycle(f"m{m}")]
+    items = keyed(bodies)
+    bad = [(b"AGB:12345678:m0", f"not json {i}".encode()) for i in range(12)]
+    mixed = [item for pair in zip(items, bad, strict=False) for item in pair] + items[12:]
+    mixed = [(b"one-partition", value) for _, value in mixed]
+    return bodies, produce(topics.bootstrap, topics.events, mixed), len(bad)
+
+
+def test_dlq_holds_one_message_per_origin_after_a_crash_before_the_commit(
+    topics: Topics, store_url: str
+) -> None:
+    """SIGKILL after the dead letters reached the DLQ but before any offset was committed:
+    the restarted consumer reads them again, stores nothing twice and publishes nothing
+    twice."""
+    bodies, ends, bad = bad_and_good(topics)
+    command = consume_command(
+        store_url, topics, "dlq-once", "--commit-interval", "600", "--max-bad-share", "1"
+    )
+    started = [first := Consumer(command)]
+    try:
+        first.wait_for_batches(1, timeout_s=30)
+        assert len(dlq_origins(topics, bad)) == bad
+        assert committed_offsets(topics.bootstrap, "dlq-once", topics.events) == {}
+        first.process.kill()
+        first.process.wait(timeout=10)
+        started.append(second := Consumer(command))
+        second.wait_for_batches(1, timeout_s=30)
+        assert second.stop(signal.SIGTERM) == 0
+    finally:
+        for consumer in started:
+            if consumer.process.poll() is None:
+                consumer.process.kill()
+                consumer.process.wait(timeout=10)
+    assert committed_offsets(topics.bootstrap, "dlq-once", topics.events) == ends
+    origins = dlq_origins(topics, bad)
+    assert len(origins) == len(set(origins)) == bad, "one DLQ message per origin"
+    assert sorted(stored_event_ids(store_url)) == ids(bodies)
+    reader = Ledger(store_url)
+    try:
+        assert reader.dead_letters.count() == bad
+    finally:
+        reader.close()
+
+
+def test_dlq_copies_published_but_not_recorded_are_found_at_restart(
+    topics: Topics, store_url: str
+) -> None:
+    """Killed right after the DLQ flush, before the store recorded the copies: the next
+    start reads the DLQ topic, recognises them, and does not publish them again."""
+    _, ends, bad = bad_and_good(topics)
+    command = consume_command(
+        store_url, topics, "dlq-found", "--commit-interval", "600", "--max-bad-share", "1"
+    )
+    crashing = subprocess.run(
+        command,
+        cwd=repo_root(),
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "LEDGER_DLQ_CRASH_AFTER_FLUSH": "1"},
+    )
+    assert crashing.returncode == 70, crashing.stderr.decode(errors="replace")[-1000:]
+    assert len(dlq_origins(topics, bad)) == bad
+    assert committed_offsets(topics.bootstrap, "dlq-found", topics.events) == {}
+    survivor = Consumer(command)
+    try:
+        survivor.wait_for_batches(1, timeout_s=30)
+        assert survivor.stop(signal.SIGTERM) == 0
+    finally:
+        if survivor.process.poll() is None:
+            survivor.process.kill()
+            survivor.process.wait(timeout=10)
+    assert committed_offsets(topics.bootstrap, "dlq-found", topics.events) == ends
+    origins = dlq_origins(topics, bad)
+    assert len(origins) == len(set(origins)) == bad, "one DLQ message per origin"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from kafka import errors as kafka_errors
 from kafka.structs import TopicPartition
 
 from cli.consume import kafka_option
@@ -13,6 +14,7 @@ from consumers.kafka_dlq import BadShareLimit, DlqLimitExceededError
 from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_ingest import IngestSettings
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
+from consumers.kafka_undecodable import failed_position, is_decode_error
 from ledger.service import RawMessage
 
 TP0, TP1 = TopicPartition("t", 0), TopicPartition("t", 1)
@@ -101,3 +103,27 @@ def test_guard_dead_letters_other_providers_only() -> None:
     assert [m.source for m in keep] == ["t/0@0", "t/0@2"]
     assert [(d.source, d.provider_id) for d in foreign] == [("t/0@1", "AGB:2")]
     assert guard.split("other", batch) == (batch, [])
+
+
+def test_decode_errors_are_told_from_other_kafka_errors() -> None:
+    """Codec and CRC errors are decode errors; a broker or group error is not, nor is any
+    other error not raised while decoding records (a codec library's error raised while
+    decoding is: tests/test_kafka_compression.py, the damaged lz4 batch)."""
+    assert is_decode_error(kafka_errors.UnsupportedCodecError("zstd"))
+    assert is_decode_error(kafka_errors.CorruptRecordError("crc"))
+    assert not is_decode_error(kafka_errors.TopicAuthorizationFailedError())
+    assert not is_decode_error(RuntimeError("raised elsewhere"))
+    assert not is_decode_error(KeyboardInterrupt())
+
+
+def test_no_failed_position_without_the_fetcher_state_it_is_read_from() -> None:
+    """When kafka-python does not show where a poll failed, nothing is skipped."""
+
+    class Opaque:
+        def assignment(self) -> set[TopicPartition]:
+            return {TP0}
+
+        def position(self, tp: TopicPartition) -> int:
+            return 5
+
+    assert failed_position(Opaque()) is None  # type: ignore[arg-type]
