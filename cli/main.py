@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import alerts, commands, consume, feed, tamper
+from cli import alerts, commands, consume, feed, report, tamper
 from cli.context import InputError
 from domain.rulebook import RulebookError
 from ledger.logging import configure
@@ -75,7 +75,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.set_defaults(handler=commands.demo)
 
-    for extension in (alerts, tamper, consume, feed):
+    for extension in (alerts, tamper, consume, feed, report):
         extension.register(command)
     return parser
 
