@@ -16,8 +16,9 @@ from typing import Any
 from cli.context import InputError, open_ledger
 from cli.output import emit_json
 from cli.report_formats import csv_text, table_text
-from domain.report.document import serialise
+from domain.report.document import ReportDocument, serialise
 from domain.report.period import HalfYear, PeriodError
+from domain.report.xml_mapping import LAWS, to_xml
 from ledger.keys import ReportKeyError
 from ledger.reporting import BindingError, CheckResult, ReportError, check_report, make_report
 
@@ -46,7 +47,13 @@ def register(command: Command) -> None:
         default=None,
         help="recompute a saved report: identical, or what changed since and why",
     )
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv", "xml"), default="table")
+    p.add_argument(
+        "--law",
+        choices=LAWS,
+        default=None,
+        help="with --format xml: the law of the file (IGJ takes one file per law)",
+    )
     p.set_defaults(handler=report)
 
 
@@ -66,9 +73,13 @@ def _make(args: argparse.Namespace) -> int:
     if args.period is None:
         raise InputError("give --period (e.g. 2026H1) or --check REPORT.json")
     period = HalfYear.parse(args.period)
+    if (args.format == "xml") != (args.law is not None):
+        raise InputError("--format xml and --law go together: one XML file per law")
     with open_ledger(args) as ledger:
         made = make_report(ledger, period, args.at_position, args.provider)
-    if args.format == "json":
+    if args.format == "xml":
+        sys.stdout.write(_xml(made.document, args))
+    elif args.format == "json":
         sys.stdout.write(serialise(made.document))
     elif args.format == "csv":
         sys.stdout.write(csv_text(made.document))
@@ -77,8 +88,16 @@ def _make(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _xml(document: ReportDocument, args: argparse.Namespace) -> str:
+    providers = list(document.body.providers)
+    if len(providers) != 1:
+        named = ", ".join(providers) or "none at this position"
+        raise InputError(f"an XML file is of one provider: add --provider (one of: {named})")
+    return to_xml(document, providers[0], args.law)
+
+
 def _check(args: argparse.Namespace) -> int:
-    if args.period is not None or args.at_position is not None or args.provider is not None:
+    if any(v is not None for v in (args.period, args.at_position, args.provider, args.law)):
         raise InputError("--check takes the period, position and provider from the report")
     try:
         text = Path(args.check).read_text(encoding="utf-8")

@@ -215,16 +215,15 @@ def _covering_checkpoint(ledger: Ledger, position: int | None) -> Checkpoint:
             "the ledger has no signed checkpoint yet: ingest events or run "
             "`measure-ledger checkpoint` first"
         )
-    if position is None:
-        chosen = checkpoints[-1]
-    else:
-        covering = [c for c in checkpoints if c.position >= position]
-        if position < 1 or not covering:
-            raise ReportError(
-                f"position {position} is not covered by a signed checkpoint (the latest is "
-                f"at {checkpoints[-1].position}); run `measure-ledger checkpoint` first"
-            )
-        chosen = min(covering, key=lambda c: (c.position, c.checkpoint_id or 0))
+    wanted = checkpoints[-1].position if position is None else position
+    covering = [c for c in checkpoints if c.position >= wanted]
+    if wanted < 1 or not covering:
+        raise ReportError(
+            f"position {wanted} is not covered by a signed checkpoint (the latest is at "
+            f"{checkpoints[-1].position}); run `measure-ledger checkpoint` first"
+        )
+    # the earliest covering one: the same checkpoint however many were signed later
+    chosen = min(covering, key=lambda c: (c.position, c.checkpoint_id or 0))
     _check_checkpoint(ledger, chosen)
     return chosen
 

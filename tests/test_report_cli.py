@@ -172,3 +172,25 @@ def test_a_file_that_is_not_a_report_and_an_empty_ledger_exit_2(
     assert code == 2 and "not a measure-ledger report" in err and err.count("\n") == 1
     code, _, err = run(capsys, "--store", sqlite_url, "report", "--period", "2026H1")
     assert code == 2 and "no signed checkpoint" in err and err.count("\n") == 1
+
+
+def test_xml_is_one_valid_file_per_law_and_provider(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
+    import xmlschema
+
+    _, out, _ = run(capsys, "--store", store, "report", "--period", "2026H1", "--format", "json")
+    providers = list(json.loads(out)["body"]["providers"])
+    assert len(providers) > 1
+    schemas = Path(__file__).resolve().parent.parent / "schema"
+    for law in ("wzd", "wvggz", "jeugdwet"):
+        argv = ["report", "--period", "2026H1", "--format", "xml", "--law", law]
+        code, text, err = run(capsys, "--store", store, *argv, "--provider", providers[0])
+        assert code == 0, err
+        xmlschema.XMLSchema(schemas / f"report-{law}-v1.xsd").validate(text)
+    code, _, err = run(
+        capsys, "--store", store, "report", "--period", "2026H1", "--format", "xml", "--law", "wzd"
+    )
+    assert code == 2 and "add --provider" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "--store", store, "report", "--period", "2026H1", "--law", "wzd")
+    assert code == 2 and "go together" in err

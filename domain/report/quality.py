@@ -31,9 +31,10 @@ def data_quality(
     lag = rulebook.limit("registration_lag").period
     late = [
         f
-        for facts in (*grouped.measures.values(), *_order_facts(grouped))
-        for f in facts
-        if period.start <= f.occurred_at < period.end and f.recorded_at > lag.after(f.occurred_at)
+        for f in grouped.all_facts
+        if f.event_id not in grouped.retracted
+        and period.start <= f.occurred_at < period.end
+        and f.recorded_at > lag.after(f.occurred_at)
     ]
     note("late_registrations", {f.measure_id for f in late if f.measure_id is not None})
     received = [m for m in measures if m.applications]
@@ -58,14 +59,6 @@ def data_quality(
         measures_outside_framework=len(outside),
         open_critical_alerts={rule: len(ids) for rule, ids in sorted(alerts.items())},
     )
-
-
-def _order_facts(grouped: Facts) -> list[list]:
-    return [[o.registered, *([o.ended] if o.ended else [])] for o in _orders(grouped)]
-
-
-def _orders(grouped: Facts) -> list:
-    return [order for orders in grouped.orders.values() for order in orders]
 
 
 def _critical_alerts(grouped: Facts, period: HalfYear, rulebook: Rulebook) -> dict[str, set[str]]:
