@@ -85,3 +85,14 @@ def test_the_schema_refuses_what_the_mapping_must_not_write() -> None:
     assert "<title>zorgmachtiging</title>" in wvggz
     assert 'emergency811="true"' in wvggz
     assert "<date>2026-03-04</date>" in wvggz  # the episode's last day
+
+
+def test_a_report_file_is_valid_against_the_published_json_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from domain.report.document import serialise
+
+    published = json.loads((SCHEMAS / "measure-ledger-report-v1.json").read_text())
+    jsonschema.validate(json.loads(serialise(document(FACTS))), published)
