@@ -81,6 +81,9 @@ def _value(value: Any) -> Any:
     return value
 
 
+#: An overview is never cut to the terminal: every figure is shown.
+_UNCUT = 1_000_000
+
 _WZD = (
     "clients",
     "clients_planned",
@@ -127,7 +130,7 @@ def _wzd(out: io.StringIO, wzd: Any) -> None:
         for form, counts in forms.items()
     ]
     rows += [{"location_id": "(all)", "form": f, **c.model_dump()} for f, c in wzd.totals.items()]
-    emit_table(rows, ("location_id", "form", *_WZD), out=out, width=200)
+    emit_table(rows, ("location_id", "form", *_WZD), out=out, width=_UNCUT)
     out.write(
         f"left out (art. 2 lid 2): {left.clients} clients, {left.measures} measures, "
         f"{left.applications} applications\n"
@@ -137,7 +140,7 @@ def _wzd(out: io.StringIO, wzd: Any) -> None:
 def _wvggz(out: io.StringIO, wvggz: Any) -> None:
     if not wvggz.deliver:
         return
-    out.write(f"\nWvggz (per location and client; {wvggz.clients} clients):\n")
+    out.write(f"\nWvggz (per location and client; unique clients: {wvggz.clients}):\n")
     rows = [
         {
             "location_id": loc,
@@ -153,13 +156,13 @@ def _wvggz(out: io.StringIO, wvggz: Any) -> None:
         for form, given in forms.items()
     ]
     columns = ("location_id", "client_ref", "form", "applications", "emergency_8_11", "titles")
-    emit_table(rows, (*columns, "dates"), out=out, width=200)
+    emit_table(rows, (*columns, "dates"), out=out, width=_UNCUT)
 
 
 def _dates(dates: list[str]) -> str:
     if len(dates) <= 3:
         return ", ".join(dates)
-    return f"{dates[0]} .. {dates[-1]} ({len(dates)} days)"
+    return f"{len(dates)} days from {dates[0]} to {dates[-1]}"
 
 
 def _jeugdwet(out: io.StringIO, jeugdwet: Any) -> None:
@@ -174,7 +177,12 @@ def _jeugdwet(out: io.StringIO, jeugdwet: Any) -> None:
     rows += [
         {"location_id": "(all)", "form": f, **c.model_dump()} for f, c in jeugdwet.totals.items()
     ]
-    emit_table(rows, ("location_id", "form", "young_people", "measures", "applications"), out=out)
+    emit_table(
+        rows,
+        ("location_id", "form", "young_people", "measures", "applications"),
+        out=out,
+        width=_UNCUT,
+    )
 
 
 def _quality(out: io.StringIO, quality: Any) -> None:
@@ -188,4 +196,4 @@ def _quality(out: io.StringIO, quality: Any) -> None:
         {"figure": f"open critical alerts: {rule}", "value": n}
         for rule, n in quality.open_critical_alerts.items()
     ]
-    emit_table(rows, ("figure", "value"), out=out)
+    emit_table(rows, ("figure", "value"), out=out, width=_UNCUT)

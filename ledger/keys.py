@@ -4,7 +4,9 @@ The signing key of the checkpoints lives in a file: `LEDGER_KEY_FILE`, else
 `<sqlite file>.signing.key` beside a SQLite store, else
 `$XDG_DATA_HOME/measure-ledger/<host>_<port>_<db>.signing.key` for PostgreSQL. The key of
 the feed's `client_ref` comes from `LEDGER_FEED_KEY_FILE` (preferred: a file only the feed
-can read) or `LEDGER_FEED_KEY`. Neither is ever logged, printed or a command line argument.
+can read) or `LEDGER_FEED_KEY`. The key of the report pseudonyms lives in a file like the
+signing key (`LEDGER_REPORT_KEY_FILE`, else `.report.key` beside the store). None is ever
+logged, printed or a command line argument.
 """
 
 from __future__ import annotations
