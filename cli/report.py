@@ -99,6 +99,8 @@ def _xml(document: ReportDocument, args: argparse.Namespace) -> str:
 def _check(args: argparse.Namespace) -> int:
     if any(v is not None for v in (args.period, args.at_position, args.provider, args.law)):
         raise InputError("--check takes the period, position and provider from the report")
+    if args.format not in ("table", "json"):
+        raise InputError("--check prints --format table or json")
     try:
         text = Path(args.check).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

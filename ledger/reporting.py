@@ -124,9 +124,20 @@ def check_report(ledger: Ledger, text: str) -> CheckResult:
             f"the report's pseudonyms were made with report key {binding.report_key_id}, this "
             f"ledger's is {_key_id(ledger)}: check it against the ledger it was made from"
         )
+    rules = fingerprint(ledger.alert_index.index.rulebook)
+    if rules != binding.rulebook_fingerprint:
+        raise BindingError(
+            f"the report was judged by other rules (rulebook fingerprint "
+            f"{binding.rulebook_fingerprint[:12]}, this ledger's {rules[:12]}): a policy value "
+            "or the rulebook version changed since"
+        )
     period = HalfYear.parse(saved.body.period)
     at = binding.position
-    if _head_hash(ledger, at) != binding.head_hash:
+    try:
+        here = _head_hash(ledger, at)
+    except ReportError:
+        here = None
+    if here != binding.head_hash:
         raise BindingError(
             f"the ledger's chain hash at position {at} is not the report's: the ledger it "
             "was made from has been rewritten (run `measure-ledger verify`)"

@@ -194,3 +194,27 @@ def test_xml_is_one_valid_file_per_law_and_provider(
     assert code == 2 and "add --provider" in err and err.count("\n") == 1
     code, _, err = run(capsys, "--store", store, "report", "--period", "2026H1", "--law", "wzd")
     assert code == 2 and "go together" in err
+
+
+def test_check_against_another_ledger_or_other_rules_fails(
+    capsys: pytest.CaptureFixture[str],
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEDGER_REPORT_KEY_FILE", str(tmp_path / "report.key"))
+    stores = [sqlite_url, f"sqlite:///{tmp_path / 'other.db'}"]
+    for url, seed in zip(stores, (11, 12), strict=True):
+        ledger = Ledger(url, settings=Settings())
+        ledger.submit(messages(*generate(measures=10, seed=seed)))
+        ledger.close()
+    _, out, _ = run(
+        capsys, "--store", stores[0], "report", "--period", "2026H1", "--format", "json"
+    )
+    saved = tmp_path / "report.json"
+    saved.write_text(out)
+    code, out, err = run(capsys, "--store", stores[1], "report", "--check", str(saved))
+    assert code == 1 and out == "" and "rewritten" in err and err.count("\n") == 1
+    monkeypatch.setenv("LEDGER_POLICY", '{"registration_lag": "14 days"}')
+    code, out, err = run(capsys, "--store", stores[0], "report", "--check", str(saved))
+    assert code == 1 and "other rules" in err and err.count("\n") == 1
