@@ -95,8 +95,8 @@ class DataQuality(_Frozen):
     """What the provider must fix in its record before delivering."""
 
     late_registrations: int = Field(
-        description="Events that occurred in the period and were recorded later than the "
-        "registration lag of the rulebook."
+        description="Unretracted events that occurred in the period and were recorded later "
+        "than the registration lag of the rulebook."
     )
     measures_without_location: int = Field(
         description="Measures counted in the period whose proposal names no location_id."
@@ -108,7 +108,8 @@ class DataQuality(_Frozen):
         description="Measures whose category is not a form of their framework: not counted."
     )
     open_critical_alerts: dict[str, int] = Field(
-        description="Critical alerts open at some moment in the period, per rule."
+        description="Per rule, the measures with a critical alert open at some moment in the "
+        "period."
     )
 
 
