@@ -227,8 +227,10 @@ def _covering_checkpoint(ledger: Ledger, position: int | None) -> Checkpoint:
             "`measure-ledger checkpoint` first"
         )
     wanted = checkpoints[-1].position if position is None else position
+    if wanted < 1:
+        raise ReportError(f"position {wanted}: ledger positions start at 1")
     covering = [c for c in checkpoints if c.position >= wanted]
-    if wanted < 1 or not covering:
+    if not covering:
         raise ReportError(
             f"position {wanted} is not covered by a signed checkpoint (the latest is at "
             f"{checkpoints[-1].position}); run `measure-ledger checkpoint` first"

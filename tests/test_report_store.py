@@ -144,3 +144,20 @@ def test_arrival_order_does_not_change_a_report(
         finally:
             ledger.close()
     assert hashes[0] == hashes[1]
+
+
+def test_a_provider_s_own_report_is_its_section_of_the_whole(
+    store_url: str, tmp_path: Path, stream: list[dict[str, Any]]
+) -> None:
+    ledger = opened(store_url, tmp_path)
+    try:
+        ingest(ledger, stream)
+        whole = make_report(ledger, H1).document
+        assert len(whole.body.providers) > 1
+        for provider_id, section in whole.body.providers.items():
+            own = make_report(ledger, H1, provider=provider_id).document
+            assert own.body.providers == {provider_id: section}
+            assert own.binding.provider_id == provider_id
+            assert own.binding.position == whole.binding.position
+    finally:
+        ledger.close()
