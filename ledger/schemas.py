@@ -19,10 +19,16 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
 def published() -> dict[str, Callable[[], dict[str, Any]]]:
     from domain import alerts
+    from domain.report.document import ReportDocument
 
     return {
         "measure-event-v1.json": wire.json_schema,
         "measure-alert-v1.json": alerts.json_schema,
+        "measure-ledger-report-v1.json": lambda: {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://measure-ledger/schema/measure-ledger-report-v1.json",
+            **ReportDocument.model_json_schema(),
+        },
     }
 
 

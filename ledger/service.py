@@ -19,7 +19,7 @@ from domain.identifiers import mask_bsn_text
 from domain.parsing import KEPT_PREFIX_BYTES, MAX_MESSAGE_BYTES, Malformed, oversized, parse_event
 from domain.rulebook import Rulebook
 from ledger import cyclic_gc
-from ledger.keys import signing_key_path
+from ledger.keys import report_key_path, signing_key_path
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
 from projections.recorders import (
@@ -126,6 +126,7 @@ class Ledger:
         self.projector = PullProjector(self.app, self.views)
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
+        self.report_key_path = report_key_path(self.store, settings)  # read when reporting
 
     def schema_lock(self) -> AbstractContextManager[None]:
         """Hold while creating tables: concurrent creation collides in PostgreSQL."""

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         default=None,
         description="The feed key itself, when a file is not practical; never logged.",
     )
+    report_key_file: str | None = Field(
+        default=None,
+        description=(
+            "Key of the client pseudonyms in the half-year report (HMAC-SHA256, created 0600 "
+            "on first use). Default: <sqlite file>.report.key beside a SQLite store; for "
+            "PostgreSQL $XDG_DATA_HOME/measure-ledger/<host>_<port>_<db>.report.key."
+        ),
+    )
     policy: dict[str, str | bool] = Field(
         default_factory=dict,
         description=(

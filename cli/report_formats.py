@@ -1,0 +1,199 @@
+"""The report as a reader sees it (`table`) and as a spreadsheet takes it (`csv`).
+
+Both are made from the bound document alone, so they carry the same position, hashes and
+figures as the JSON; neither is meant to be read back (`report --check` takes the JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from cli.output import emit_table
+from domain.report.document import ReportDocument, flatten
+
+CSV_COLUMNS = (
+    "provider_id",
+    "law",
+    "scope",
+    "location_id",
+    "client_ref",
+    "form",
+    "figure",
+    "value",
+)
+
+
+def csv_text(document: ReportDocument) -> str:
+    """One row per figure (long format): every number of the JSON, nothing else."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for figure, value in _binding_rows(document):
+        writer.writerow(("", "report", "", "", "", "", figure, value))
+    body = document.body.model_dump(mode="json")
+    for provider_id, section in body["providers"].items():
+        for path, value in flatten(section).items():
+            writer.writerow((provider_id, *_columns(path), _value(value)))
+    return out.getvalue()
+
+
+def _binding_rows(document: ReportDocument) -> list[tuple[str, Any]]:
+    b = document.binding
+    body = document.body
+    return [
+        ("period", body.period),
+        ("start", body.start),
+        ("end", body.end),
+        ("rulebook_version", body.rulebook_version),
+        ("position", b.position),
+        ("head_hash", b.head_hash),
+        ("checkpoint_id", b.checkpoint.checkpoint_id),
+        ("checkpoint_position", b.checkpoint.position),
+        ("checkpoint_key_id", b.checkpoint.key_id),
+        ("report_key_id", b.report_key_id),
+        ("body_sha256", document.body_sha256),
+    ]
+
+
+def _columns(path: tuple[str, ...]) -> tuple[str, ...]:
+    """(law, scope, location_id, client_ref, form, figure) of a figure's path."""
+    law, rest = path[0], list(path[1:])
+    if law == "nothing_to_deliver":
+        return ("", "", "", "", "", law)
+    if law == "data_quality":
+        form = rest[1] if len(rest) > 1 else ""
+        return (law, "", "", "", form, rest[0])
+    figure = rest.pop()
+    scope = rest.pop(0) if rest else ""
+    location = rest.pop(0) if scope == "locations" and rest else ""
+    client = rest.pop(0) if law == "wvggz" and len(rest) == 2 else ""
+    form = rest.pop(0) if rest else ""
+    return (law, scope, location, client, form, figure)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+#: An overview is never cut to the terminal: every figure is shown.
+_UNCUT = 1_000_000
+
+_WZD = (
+    "clients",
+    "clients_planned",
+    "clients_unplanned",
+    "measures",
+    "applications",
+    "applications_unplanned",
+    "episodes_ended",
+    "episode_seconds",
+)
+
+
+def table_text(document: ReportDocument) -> str:
+    out = io.StringIO()
+    body, b = document.body, document.binding
+    out.write(f"Half-year overview {body.period}: {body.start} to {body.end} ({body.timezone})\n")
+    out.write(
+        f"made at ledger position {b.position}, chain hash {b.head_hash}\n"
+        f"covered by checkpoint {b.checkpoint.checkpoint_id} (position {b.checkpoint.position}, "
+        f"signed {b.checkpoint.created_at}, key {b.checkpoint.key_id})\n"
+        f"rulebook {body.rulebook_version}; body sha256 {document.body_sha256}\n"
+    )
+    if not body.providers:
+        out.write("\nNo provider in the ledger at this position: nothing to deliver.\n")
+    for provider_id, p in body.providers.items():
+        out.write(f"\n== {provider_id}\n")
+        if p.nothing_to_deliver:
+            out.write("No compulsory care in this period: nothing to deliver.\n")
+        _wzd(out, p.wzd)
+        _wvggz(out, p.wvggz)
+        _jeugdwet(out, p.jeugdwet)
+        _quality(out, p.data_quality)
+    return out.getvalue()
+
+
+def _wzd(out: io.StringIO, wzd: Any) -> None:
+    left = wzd.left_out_art_2_lid_2
+    if not wzd.deliver and not left.measures:
+        return
+    out.write("\nWzd (art. 2 lid 1 forms, per location):\n")
+    rows = [
+        {"location_id": loc, "form": form, **counts.model_dump()}
+        for loc, forms in [*wzd.locations.items(), ("(none)", wzd.without_location)]
+        for form, counts in forms.items()
+    ]
+    rows += [{"location_id": "(all)", "form": f, **c.model_dump()} for f, c in wzd.totals.items()]
+    emit_table(rows, ("location_id", "form", *_WZD), out=out, width=_UNCUT)
+    out.write(
+        f"left out (art. 2 lid 2): {left.clients} clients, {left.measures} measures, "
+        f"{left.applications} applications\n"
+    )
+
+
+def _wvggz(out: io.StringIO, wvggz: Any) -> None:
+    if not wvggz.deliver:
+        return
+    out.write(f"\nWvggz (per location and client; unique clients: {wvggz.clients}):\n")
+    rows = [
+        {
+            "location_id": loc,
+            "client_ref": ref,
+            "form": form,
+            "applications": given.applications,
+            "emergency_8_11": given.emergency_8_11,
+            "titles": ", ".join(given.titles) or "none",
+            "dates": _dates(given.dates),
+        }
+        for loc, clients in [*wvggz.locations.items(), ("(none)", wvggz.without_location)]
+        for ref, forms in clients.items()
+        for form, given in forms.items()
+    ]
+    columns = ("location_id", "client_ref", "form", "applications", "emergency_8_11", "titles")
+    emit_table(rows, (*columns, "dates"), out=out, width=_UNCUT)
+
+
+def _dates(dates: list[str]) -> str:
+    if len(dates) <= 3:
+        return ", ".join(dates)
+    return f"{len(dates)} days from {dates[0]} to {dates[-1]}"
+
+
+def _jeugdwet(out: io.StringIO, jeugdwet: Any) -> None:
+    if not jeugdwet.deliver:
+        return
+    out.write("\nJeugdwet, gesloten jeugdhulp (per location and category):\n")
+    rows = [
+        {"location_id": loc, "form": form, **counts.model_dump()}
+        for loc, forms in [*jeugdwet.locations.items(), ("(none)", jeugdwet.without_location)]
+        for form, counts in forms.items()
+    ]
+    rows += [
+        {"location_id": "(all)", "form": f, **c.model_dump()} for f, c in jeugdwet.totals.items()
+    ]
+    emit_table(
+        rows,
+        ("location_id", "form", "young_people", "measures", "applications"),
+        out=out,
+        width=_UNCUT,
+    )
+
+
+def _quality(out: io.StringIO, quality: Any) -> None:
+    out.write("\nData quality (fix in the record, then report again):\n")
+    rows = [
+        {"figure": name, "value": value}
+        for name, value in quality.model_dump().items()
+        if name != "open_critical_alerts"
+    ]
+    rows += [
+        {"figure": f"open critical alerts: {rule}", "value": n}
+        for rule, n in quality.open_critical_alerts.items()
+    ]
+    emit_table(rows, ("figure", "value"), out=out, width=_UNCUT)

@@ -1,0 +1,148 @@
+"""From facts to what the overview counts: each measure's form, place and applications.
+
+Read as the ledger held the facts: a retracted event is not there (whichever retraction
+named it, from whatever moment: the record was corrected, and IGJ's rule is to correct the
+record and generate again). A measure's framework, form and location come from its latest
+proposal in care order; its client is the one named last (the highest position), as in the
+status view. Arrival order never matters otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.facts import Fact
+from domain.lifecycle import care_order
+from domain.report.period import HalfYear
+from domain.rules.timeline_state import Authorization, fold_authorizations
+
+#: The Wvggz titles that allow verplichte zorg (art. 3:1 a-d; e is the 8:11 emergency).
+WVGGZ_TITLES = frozenset(
+    {
+        "zorgmachtiging",
+        "crisismaatregel",
+        "machtiging_voortzetting_crisismaatregel",
+        "tijdelijke_verplichte_zorg",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    event_id: str
+    applied_at: datetime
+    ended_at: datetime | None
+    emergency: bool
+    titles: tuple[str, ...]  # Wvggz titles in force when it was given
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureInPeriod:
+    provider_id: str
+    measure_id: str
+    client_id: str
+    framework: str | None
+    category: str | None
+    location: str | None
+    applications: tuple[Application, ...]  # only those received in the period
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The facts of one provider, unretracted, grouped as the counting needs them."""
+
+    measures: dict[str, list[Fact]]  # measure_id -> its unretracted facts
+    orders: dict[str, tuple[Authorization, ...]]  # client_id -> authorisations
+    all_facts: list[Fact]  # every fact, retracted or not (for the rules)
+    retracted: dict[str, datetime]  # event_id -> when its first retraction took effect
+    clients: dict[str, str]  # measure_id -> the client named last
+
+
+def retractions(facts: Iterable[Fact]) -> dict[str, datetime]:
+    """Each retracted event id with the moment its earliest retraction took effect."""
+    found: dict[str, datetime] = {}
+    for fact in facts:
+        if fact.type == "event.retracted":
+            target = fact.data.retracts_event_id
+            if target not in found or fact.occurred_at < found[target]:
+                found[target] = fact.occurred_at
+    return found
+
+
+def group(provider_facts: Sequence[Fact]) -> Facts:
+    retracted = retractions(provider_facts)
+    measures: dict[str, list[Fact]] = {}
+    by_client: dict[str, list[Fact]] = {}
+    last_named: dict[str, tuple[int, str]] = {}
+    for index, fact in enumerate(provider_facts):
+        if fact.measure_id is not None:
+            rank = fact.position if fact.position is not None else index
+            if fact.measure_id not in last_named or rank > last_named[fact.measure_id][0]:
+                last_named[fact.measure_id] = (rank, fact.client_id)
+        if fact.event_id in retracted or fact.type == "event.retracted":
+            continue
+        if fact.measure_id is None:
+            by_client.setdefault(fact.client_id, []).append(fact)
+        else:
+            measures.setdefault(fact.measure_id, []).append(fact)
+    for facts in (*measures.values(), *by_client.values()):
+        facts.sort(key=lambda f: care_order(f.occurred_at, f.type, f.event_id))
+    orders = {client: fold_authorizations(facts) for client, facts in by_client.items()}
+    clients = {measure: named[1] for measure, named in last_named.items()}
+    return Facts(measures, orders, list(provider_facts), retracted, clients)
+
+
+def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
+    """Every measure with an unretracted fact, with its applications received in the period."""
+    result = []
+    for measure_id in sorted(grouped.measures):
+        facts = grouped.measures[measure_id]
+        proposals = [f for f in facts if f.type == "measure.proposed"]
+        proposal = proposals[-1].data if proposals else None
+        client_id = grouped.clients[measure_id]
+        orders = grouped.orders.get(client_id, ())
+        category = proposal.category if proposal else None
+        applications = tuple(
+            _application(f, proposal, orders, category, period)
+            for f in facts
+            if f.type == "measure.applied" and period.received(f.occurred_at, f.data.ended_at)
+        )
+        location = proposal.location_id if proposal and proposal.location_id else None
+        result.append(
+            MeasureInPeriod(
+                provider_id=facts[0].provider_id,
+                measure_id=measure_id,
+                client_id=client_id,
+                framework=proposal.framework if proposal else None,
+                category=category,
+                location=location,
+                applications=applications,
+            )
+        )
+    return result
+
+
+def _application(
+    fact: Fact,
+    proposal: object | None,
+    orders: tuple[Authorization, ...],
+    category: str | None,
+    period: HalfYear,
+) -> Application:
+    """An application is unplanned when it says so, or when its measure was an emergency."""
+    emergency = fact.data.emergency
+    if emergency is None:
+        emergency = bool(getattr(proposal, "emergency", False))
+    moment = max(fact.occurred_at, period.start)
+    titles = sorted(
+        {
+            order.kind
+            for order in orders
+            if order.kind in WVGGZ_TITLES and order.window.holds(moment) and order.covers(category)
+        }
+    )
+    return Application(
+        fact.event_id, fact.occurred_at, fact.data.ended_at, emergency, tuple(titles)
+    )

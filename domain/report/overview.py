@@ -1,0 +1,103 @@
+"""The overview of a half-year: one section per provider, computed from facts alone.
+
+`compute` is the pure function behind `report`: the same facts (in any order), period,
+rulebook and pseudonym key always give the same body, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from domain.facts import Fact
+from domain.report.counting import Path, Sources, jeugdwet_section, wvggz_section, wzd_section
+from domain.report.measures import group, in_period
+from domain.report.model import ProviderReport, ReportBody
+from domain.report.period import HalfYear
+from domain.report.quality import data_quality
+from domain.rulebook import Rulebook
+
+MIN_REPORT_KEY_BYTES = 32
+_PSEUDONYM_TAG = b"measure-ledger/report-client/v1"
+
+
+def report_pseudonym(key: bytes, provider_id: str, client_id: str) -> str:
+    """A client's name in reports: HMAC-SHA256 under the report key, 64 bits shown.
+
+    Stable across periods and regenerations (so a corrected record changes only its own
+    rows), useless without the key; never the provider's pseudonym or a BSN. The separator
+    cannot occur in either id (CONTRACT §1), so two pairs never hash the same input.
+    """
+    message = b"\x1f".join((_PSEUDONYM_TAG, provider_id.encode(), client_id.encode()))
+    return "R-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def report_key_id(key: bytes) -> str:
+    """Names the key in a report (so `--check` can tell another key), without revealing it."""
+    return hmac.new(key, b"measure-ledger/report-key-id/v1", hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    body: ReportBody
+    #: cell path -> the provider's measures behind it (for naming what changed a count)
+    sources: dict[Path, set[str]]
+
+
+def compute(
+    facts: Iterable[Fact],
+    period: HalfYear,
+    rulebook: Rulebook,
+    key: bytes,
+    providers: Iterable[str] | None = None,
+) -> Overview:
+    """The overview of every provider in `facts` (or of `providers`, even without facts)."""
+    by_provider: dict[str, list[Fact]] = {}
+    for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
+        by_provider.setdefault(fact.provider_id, []).append(fact)
+    wanted = sorted(set(providers) if providers is not None else set(by_provider))
+    sources: Sources = {}
+    sections = {
+        p: _provider(p, by_provider.get(p, []), period, rulebook, key, sources) for p in wanted
+    }
+    body = ReportBody(
+        period=period.name,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        rulebook_version=rulebook.version,
+        providers=sections,
+    )
+    return Overview(body, sources)
+
+
+def _provider(
+    provider_id: str,
+    facts: list[Fact],
+    period: HalfYear,
+    rulebook: Rulebook,
+    key: bytes,
+    sources: Sources,
+) -> ProviderReport:
+    grouped = group(facts)
+    measures = in_period(grouped, period)
+    base: Path = ("providers", provider_id)
+    wzd = wzd_section(measures, period, (*base, "wzd"), sources)
+    wvggz = wvggz_section(
+        measures,
+        period,
+        lambda client: report_pseudonym(key, provider_id, client),
+        (*base, "wvggz"),
+        sources,
+    )
+    jeugdwet = jeugdwet_section(measures, period, (*base, "jeugdwet"), sources)
+    quality = data_quality(grouped, measures, period, rulebook, (*base, "data_quality"), sources)
+    sources.setdefault(base, set()).update(m.measure_id for m in measures if m.applications)
+    return ProviderReport(
+        nothing_to_deliver=not (wzd.deliver or wvggz.deliver or jeugdwet.deliver),
+        wzd=wzd,
+        wvggz=wvggz,
+        jeugdwet=jeugdwet,
+        data_quality=quality,
+    )
