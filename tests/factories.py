@@ -251,7 +251,8 @@ def drawn_fact(
             "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
             "valid_until": draw(st.sampled_from([None, after])),
         }
-        return fact("review.decided", at, data, **extra)
+        role = draw(st.sampled_from([None, "wzd_functionaris", "zorgverantwoordelijke"]))
+        return fact("review.decided", at, data, actor_role=role, **extra)
     if kind == "applied":
         data = {
             "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),
