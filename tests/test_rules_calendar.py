@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.facts import Fact
-from domain.rulebook import Rulebook
+from domain.rulebook import Period, Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate_authorization, next_deadline
 from tests.factories import (
     DAY,
@@ -387,3 +389,39 @@ def test_the_jeugdwet_emergency_gets_no_working_day_extension() -> None:
     assert case.due.weekday() == 6
     assert "EMERGENCY-OVERRUN" not in open_rules(case.facts(), case.orders(), as_of=case.due)
     assert "EMERGENCY-OVERRUN" in open_rules(case.facts(), case.orders(), as_of=case.due + US)
+
+
+# -- properties of the wall clock -------------------------------------------------------
+AMSTERDAM = BOOK.clock.zone
+WALL_PERIODS = [
+    BOOK.period("review"),  # 14 days
+    BOOK.evaluation_limits("wzd", "AGB:1")[0].period,  # 4 weeks
+    BOOK.evaluation_limits("wzd", "AGB:1")[1].period,  # 6 months
+    BOOK.period("seclusion_max", "jeugdwet"),  # 1 day
+    BOOK.authorizations["zorgmachtiging"].maximum[2],  # 2 years
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(2024, 1, 1),
+        max_value=datetime(2028, 12, 31),
+        timezones=st.just(UTC),
+    ),
+    st.sampled_from(WALL_PERIODS),
+    st.integers(1, 180),
+)
+def test_wall_clock_periods_keep_the_local_time_and_the_order(
+    moment: datetime, period: Period, minutes: int
+) -> None:
+    """The end is in Amsterdam's own offset at that instant, keeps the local time of the
+    start (an hour later only when that time was skipped), and a later start never ends
+    earlier."""
+    end = period.after(moment)
+    local_start, local_end = moment.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM)
+    assert end.utcoffset() == local_end.utcoffset()
+    kept = local_end.replace(tzinfo=None).time() == local_start.replace(tzinfo=None).time()
+    skipped = local_end.replace(tzinfo=None) - timedelta(hours=1)
+    assert kept or skipped.time() == local_start.time()
+    assert period.after(moment + timedelta(minutes=minutes)) >= end

@@ -28,8 +28,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
 
 from domain.rules.working_days import next_working_day, non_working
 
@@ -69,13 +69,16 @@ def _fixed(offset: timedelta) -> timezone:
 
 def resolve(local: datetime, zone: tzinfo) -> datetime:
     """A wall-clock time in `zone` as an instant with its fixed offset; a skipped or repeated
-    local time is taken at its later instant."""
-    first = local.replace(tzinfo=zone, fold=0)
-    second = local.replace(tzinfo=zone, fold=1)
-    chosen = max(first, second, key=lambda moment: moment.astimezone(UTC))
-    offset = chosen.utcoffset()
-    assert offset is not None
-    return chosen.replace(tzinfo=_fixed(offset), fold=0)
+    local time is taken at its later instant (the smaller of its two offsets)."""
+    offset = local.replace(tzinfo=zone).utcoffset()
+    other = local.replace(tzinfo=zone, fold=1).utcoffset()
+    assert offset is not None and other is not None
+    if other == offset:
+        return local.replace(tzinfo=_fixed(offset))
+    instant = local.replace(tzinfo=_fixed(min(offset, other))).astimezone(zone)
+    true_offset = instant.utcoffset()
+    assert true_offset is not None
+    return instant.replace(tzinfo=_fixed(true_offset), fold=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +137,7 @@ class Period:
                 return add_months(moment, 12 * self.amount)
             end = moment + _elapsed(self.unit, self.amount)
         else:
-            local = moment.astimezone(zone).replace(tzinfo=None)
-            if self.unit == "month":
-                local = add_months(local, self.amount)
-            elif self.unit == "year":
-                local = add_months(local, 12 * self.amount)
-            else:
-                local = local + _elapsed(self.unit, self.amount)
-            end = resolve(local, zone)
+            end = _on_the_wall(self, moment)
         if self.extension is not None:
             end = self._extended(end)
         return end
@@ -161,3 +157,20 @@ class Period:
         if self.extension is not None:
             text += " (to the next working day when it ends on a weekend or holiday)"
         return text
+
+
+@lru_cache(maxsize=1 << 16)
+def _on_the_wall(period: Period, moment: datetime) -> datetime:
+    """`period` after `moment` on its clock's wall. Cached: a rebuild adds the same periods
+    to the same moments many times, and the answer depends only on the instant (equal
+    instants in other offsets give the same result, since the count starts in the zone)."""
+    zone = period.clock.zone
+    assert zone is not None
+    local = moment.astimezone(zone).replace(tzinfo=None)
+    if period.unit == "month":
+        local = add_months(local, period.amount)
+    elif period.unit == "year":
+        local = add_months(local, 12 * period.amount)
+    else:
+        local = local + _elapsed(period.unit, period.amount)
+    return resolve(local, zone)
