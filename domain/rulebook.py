@@ -20,10 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from domain.codes import (
-    AUTHORIZATION_KINDS,
-    FRAMEWORKS,
-)
+from domain.codes import AUTHORIZATION_KINDS, FRAMEWORKS
 from domain.rulebook_parts import (
     AuthorizationKindRules,
     FrameworkRules,
@@ -80,10 +77,10 @@ class Rulebook:
     authorizations: Mapping[str, AuthorizationKindRules]
     provider_profiles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     clock: Clock = field(default=LEGACY, metadata=ADDED_IN_2026_2)
-    deadline: str = field(
-        default="at_due", metadata=ADDED_IN_2026_2
-    )  # "after_due": an act at the due instant is in time, nothing
-    # is overdue at as_of == due; the alert holds from the first instant after it
+    # "at_due" (2026.1): a deadline alert holds from the due instant itself; "after_due"
+    # (2026.2): an act at the due instant is in time, nothing is overdue at as_of == due, and
+    # the alert holds from the first instant after it
+    deadline: str = field(default="at_due", metadata=ADDED_IN_2026_2)
 
     def overdue_from(self, due: datetime) -> datetime:
         """The first instant a deadline that fell due at `due` is missed."""

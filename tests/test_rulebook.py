@@ -219,3 +219,33 @@ def test_period_parsing_and_elapsed_units() -> None:
     assert Period.parse("1 year").after(start) == datetime(2027, 3, 28, 12, tzinfo=UTC)
     with pytest.raises(RulebookError):
         Period.parse("three months")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('zone = "Europe/Amsterdam"', 'zone = "Mars/Olympus_Mons"', "calendar.zone"),
+        ('deadline = "after_due"', 'deadline = "whenever"', "calendar.deadline"),
+        ('permitted_settings = ["closed_youth_care"]', 'permitted_settings = ["attic"]', "attic"),
+        ('reviewer_roles = ["wzd_functionaris"]', 'reviewer_roles = ["boss"]', "boss"),
+        (
+            'extension = "next_working_day"   # art. 7:4',
+            'extension = "some_day"   # art. 7:4',
+            "extension",
+        ),
+    ],
+)
+def test_the_2026_2_calendar_and_settings_are_checked_on_load(
+    old: str, new: str, message: str
+) -> None:
+    from domain.rulebook import RULEBOOK_DIR
+
+    text = (RULEBOOK_DIR / "v2.toml").read_text("utf-8")
+    assert text.count(old) == 1
+    with pytest.raises(RulebookError, match=message):
+        Rulebook.from_toml(text.replace(old, new))
+
+
+def test_an_extension_needs_a_calendar_zone() -> None:
+    with pytest.raises(RulebookError, match="zone"):
+        Period.parse("3 days", extension="next_working_day")
