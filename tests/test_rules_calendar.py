@@ -105,6 +105,14 @@ def _seclusion() -> list[Fact]:  # one day on the night the clocks go forward: 2
     ]
 
 
+def _seclusion_october() -> list[Fact]:  # one day on the night the clocks go back: 25 hours
+    start = datetime(2026, 10, 24, 20, tzinfo=CEST)
+    return [
+        proposed(start, "jeugdwet", "seclusion", setting="closed_youth_care", client_age_years=15),
+        applied(start, emergency=True),
+    ]
+
+
 def _machtiging() -> list[Fact]:
     begin = datetime(2026, 1, 1, tzinfo=CET)
     return [authorization(begin, "machtiging_gesloten_jeugdhulp", begin, begin + 40 * WEEK)]
@@ -137,6 +145,12 @@ BOUNDARIES = {
     ),
     "seclusion": Boundary(
         "SECLUSION-UNLAWFUL", _seclusion, datetime(2026, 3, 29, 20, tzinfo=CEST), _machtiging
+    ),
+    "seclusion-october": Boundary(
+        "SECLUSION-UNLAWFUL",
+        _seclusion_october,
+        datetime(2026, 10, 25, 20, tzinfo=CET),
+        _machtiging,
     ),
     "wvggz-emergency": Boundary(
         "EMERGENCY-OVERRUN", _wvggz_emergency, datetime(2026, 1, 13, 0, tzinfo=CET)
