@@ -4,6 +4,7 @@ that it changed no result.
     python bench/bench_rules.py                         # time the alert-index path
     python bench/bench_rules.py --save /tmp/rules.digest  # before a change: store the digest
     python bench/bench_rules.py --check /tmp/rules.digest # after it: must be byte-identical
+    python bench/bench_rules.py --no-time --counts --rulebook 2026.1  # alerts per rule
 
 Data: the synthetic stream (`synthetic.generate`, a few seeds), parsed like ingest
 does, with a deterministic registration delay on some events (a few of them later than the
@@ -166,6 +167,19 @@ def digest(work: Workload, book: Rulebook) -> tuple[str, int]:
     return sha.hexdigest(), alerts
 
 
+def counts(work: Workload, book: Rulebook) -> dict[str, int]:
+    """Alerts per rule over the whole history (`evaluate` at FAR_FUTURE, measures and
+    authorisations): what a rulebook change moves."""
+    by_rule: dict[str, int] = defaultdict(int)
+    for case in work.cases:
+        for alert in evaluate(case.own, case.orders, book, FAR_FUTURE, case.retracted):
+            by_rule[alert.rule] += 1
+    for client_orders, retracted in work.authorizations:
+        for alert in evaluate_authorization(client_orders, book, FAR_FUTURE, retracted):
+            by_rule[alert.rule] += 1
+    return dict(sorted(by_rule.items()))
+
+
 def timed(work: Workload, book: Rulebook, repeat: int) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU seconds per run: on a shared machine the CPU time is the steadier."""
     walls, cpus = [], []
@@ -185,14 +199,22 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="write the digest to this file")
     parser.add_argument("--check", type=Path, help="compare the digest with this file")
     parser.add_argument("--no-time", action="store_true", help="only the digest")
+    parser.add_argument("--counts", action="store_true", help="print the alerts per rule")
+    parser.add_argument("--rulebook", help="judge with this rulebook version (default: latest)")
     args = parser.parse_args()
-    book = Rulebook.load_default()
+    book = Rulebook.load_default(version=args.rulebook)
     work = workload(args.seeds, args.measures)
     print(
         f"measures {len(work.cases)}  client order sets {len(work.authorizations)}  "
         f"events {work.events}"
     )
+    print(f"rulebook {book.version}")
     status = 0
+    if args.counts:
+        by_rule = counts(work, book)
+        print(f"alerts per rule ({sum(by_rule.values())} in all, full history):")
+        for rule, number in by_rule.items():
+            print(f"  {rule:<26} {number}")
     if args.save or args.check:
         started = time.perf_counter()
         value, alerts = digest(work, book)

@@ -4,7 +4,9 @@ Rules never hold a number themselves: they ask the rulebook for a period, which 
 article it comes from and whether it is POLICY (not fixed by law, overridable by the operator)
 or statute (fixed; an override is refused so settings can never silently change the law).
 
-Time arithmetic (calendar months) is in `domain.rules.periods`. The data directory
+Time arithmetic (the calendar: wall-clock days and months, working days) is in
+`domain.rules.periods` and `domain.rules.working_days`; the pieces a rulebook is made of, and
+their building from TOML, in `domain.rulebook_parts`. The data directory
 `domain/rulebook/` has no `__init__.py` on purpose: a package of that name would shadow this.
 """
 
@@ -13,82 +15,51 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from domain.codes import ALL_CATEGORIES, AUTHORIZATION_KINDS, FRAMEWORK_CATEGORIES, FRAMEWORKS
-from domain.rules.periods import Period, RulebookError, add_months
+from domain.codes import AUTHORIZATION_KINDS, FRAMEWORKS
+from domain.rulebook_parts import (
+    AuthorizationKindRules,
+    FrameworkRules,
+    Limit,
+    Profile,
+    RuleInfo,
+    clock_of,
+    framework_of,
+    frozen,
+    limits_of,
+)
+from domain.rules.periods import (
+    ADDED_IN_2026_2,
+    LEGACY,
+    Clock,
+    Period,
+    RulebookError,
+    add_months,
+)
 
-__all__ = ["Period", "Rulebook", "RulebookError", "add_months", "effective_at", "load_versions"]
+__all__ = [
+    "AuthorizationKindRules",
+    "FrameworkRules",
+    "Limit",
+    "Period",
+    "Profile",
+    "RuleInfo",
+    "Rulebook",
+    "RulebookError",
+    "add_months",
+    "effective_at",
+    "load_versions",
+]
 
 RULEBOOK_DIR = Path(__file__).with_name("rulebook")
 SEVERITIES = ("critical", "high", "medium", "low")
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """A period with its legal source; `policy` marks a default the law does not fix."""
-
-    name: str
-    period: Period
-    source: str
-    policy: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """A catalogue entry: severity and source; policy rules can be switched off by settings."""
-
-    rule: str
-    severity: str
-    source: str
-    policy: bool = False
-    enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class FrameworkRules:
-    """What one law permits and requires before a measure may be applied."""
-
-    name: str
-    law: str
-    categories: frozenset[str]
-    categories_source: str
-    authorization_kinds: frozenset[str]
-    requires_authorization: bool
-    emergency_exempts_authorization: bool
-    requires_approved_review: bool
-    stepplan_step: str | None
-    forbidden_settings: frozenset[str]
-    basis_source: str
-    limits: Mapping[str, Limit]
-    numbers: Mapping[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """A Wzd stappenplan profile: the evaluation rhythm a provider follows."""
-
-    name: str
-    description: str
-    source: str
-    limits: Mapping[str, Limit]
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationKindRules:
-    """An authorisation kind: its framework and maximum validity (first term, next, later)."""
-
-    kind: str
-    framework: str
-    maximum: tuple[Period, ...]
-    source: str
-
-    def maximum_for(self, earlier_terms: int) -> Period:
-        """The maximum for a term that follows `earlier_terms` terms of the same kind."""
-        return self.maximum[min(earlier_terms, len(self.maximum) - 1)]
+DEADLINES = ("at_due", "after_due")
+#: The smallest step of the ledger's time (it keeps microseconds): "after the due time".
+RESOLUTION = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +76,15 @@ class Rulebook:
     default_profile: str
     authorizations: Mapping[str, AuthorizationKindRules]
     provider_profiles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    clock: Clock = field(default=LEGACY, metadata=ADDED_IN_2026_2)
+    # "at_due" (2026.1): a deadline alert holds from the due instant itself; "after_due"
+    # (2026.2): an act at the due instant is in time, nothing is overdue at as_of == due, and
+    # the alert holds from the first instant after it
+    deadline: str = field(default="at_due", metadata=ADDED_IN_2026_2)
+
+    def overdue_from(self, due: datetime) -> datetime:
+        """The first instant a deadline that fell due at `due` is missed."""
+        return due + RESOLUTION if self.deadline == "after_due" else due
 
     def severity(self, rule: str) -> str:
         return self.rules[rule].severity
@@ -162,9 +142,19 @@ class Rulebook:
         *,
         policy: Mapping[str, str | bool] | None = None,
         provider_profiles: Mapping[str, str] | None = None,
+        version: str | None = None,
     ) -> Rulebook:
-        """The shipped rulebook version effective at `at` (latest when None), configured."""
-        book = effective_at(load_versions(), at)
+        """The shipped rulebook version effective at `at` (latest when None), or the one
+        named `version` (e.g. "2026.1", to judge as an earlier version did), configured."""
+        versions = load_versions()
+        if version is None:
+            book = effective_at(versions, at)
+        else:
+            named = [book for book in versions if book.version == version]
+            if not named:
+                known = ", ".join(book.version for book in versions)
+                raise RulebookError(f"no rulebook version {version!r} (shipped: {known})")
+            book = named[0]
         if policy:
             book = book.with_policy(policy)
         if provider_profiles:
@@ -191,46 +181,12 @@ def effective_at(versions: tuple[Rulebook, ...], at: datetime | None) -> Ruleboo
 
 
 # -- building from TOML data ----------------------------------------------------------------
-def _frozen(mapping: dict[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(mapping))
-
-
-def _limits(table: Mapping[str, Any], where: str) -> Mapping[str, Limit]:
-    limits = {}
-    for name, spec in table.items():
-        if not spec.get("source"):
-            raise RulebookError(f"{where}.{name}: every period needs a source")
-        period = Period.parse(spec["value"])
-        limits[name] = Limit(name, period, spec["source"], spec.get("policy", False))
-    return _frozen(limits)
-
-
-def _framework(name: str, spec: Mapping[str, Any]) -> FrameworkRules:
-    categories = spec.get("permitted_categories", FRAMEWORK_CATEGORIES[name])
-    kinds = spec.get("authorization_kinds", [])
-    unknown = [code for code in categories if code not in ALL_CATEGORIES]
-    unknown += [kind for kind in kinds if kind not in AUTHORIZATION_KINDS]
-    if unknown:
-        raise RulebookError(f"frameworks.{name}: unknown codes {unknown}")
-    return FrameworkRules(
-        name=name,
-        law=spec["law"],
-        categories=frozenset(categories),
-        categories_source=spec["categories_source"],
-        authorization_kinds=frozenset(kinds),
-        requires_authorization=spec["requires_authorization"],
-        emergency_exempts_authorization=spec.get("emergency_exempts_authorization", False),
-        requires_approved_review=spec["requires_approved_review"],
-        stepplan_step=spec.get("stepplan_step"),
-        forbidden_settings=frozenset(spec.get("forbidden_settings", [])),
-        basis_source=spec["basis_source"],
-        limits=_limits(spec.get("periods", {}), f"frameworks.{name}.periods"),
-        numbers=_frozen(spec.get("numbers", {})),
-    )
-
-
 def _build(data: Mapping[str, Any]) -> Rulebook:
     try:
+        clock = clock_of(data.get("calendar", {}))
+        deadline = data.get("calendar", {}).get("deadline", "at_due")
+        if deadline not in DEADLINES:
+            raise RulebookError(f"calendar.deadline must be one of {DEADLINES}")
         rules = {
             rule: RuleInfo(rule, spec["severity"], spec["source"], spec.get("policy", False))
             for rule, spec in data["rules"].items()
@@ -238,11 +194,15 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         bad = [info.rule for info in rules.values() if info.severity not in SEVERITIES]
         if bad:
             raise RulebookError(f"rules {bad}: severity must be one of {SEVERITIES}")
-        frameworks = {name: _framework(name, spec) for name, spec in data["frameworks"].items()}
+        frameworks = {
+            name: framework_of(name, spec, clock) for name, spec in data["frameworks"].items()
+        }
         if set(frameworks) != set(FRAMEWORKS):
             raise RulebookError(f"frameworks: expected exactly {FRAMEWORKS}")
         profiles = {
-            name: Profile(name, spec["description"], spec["source"], _limits(spec["periods"], name))
+            name: Profile(
+                name, spec["description"], spec["source"], limits_of(spec["periods"], name, clock)
+            )
             for name, spec in data["profiles"].items()
         }
         defaults = [name for name, spec in data["profiles"].items() if spec.get("default")]
@@ -250,7 +210,12 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             raise RulebookError("profiles: exactly one profile must be the default")
         authorizations = {
             kind: AuthorizationKindRules(
-                kind, spec["framework"], tuple(map(Period.parse, spec["maximum"])), spec["source"]
+                kind,
+                spec["framework"],
+                tuple(
+                    Period.parse(value, clock, spec.get("extension")) for value in spec["maximum"]
+                ),
+                spec["source"],
             )
             for kind, spec in data["authorizations"].items()
         }
@@ -260,12 +225,14 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             version=data["version"],
             effective_from=data["effective_from"],
             title=data.get("title", ""),
-            rules=_frozen(rules),
-            limits=_limits(data["periods"], "periods"),
-            frameworks=_frozen(frameworks),
-            profiles=_frozen(profiles),
+            rules=frozen(rules),
+            limits=limits_of(data["periods"], "periods", clock),
+            frameworks=frozen(frameworks),
+            profiles=frozen(profiles),
             default_profile=defaults[0],
-            authorizations=_frozen(authorizations),
+            authorizations=frozen(authorizations),
+            clock=clock,
+            deadline=deadline,
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None
@@ -279,7 +246,8 @@ def _policy_limit(limits: Mapping[str, Limit], name: str, key: str, value: objec
         raise RulebookError(f"{key} is statute ({limit.source}); only policy values can change")
     if not isinstance(value, str):
         raise RulebookError(f"{key}: expected a period such as '14 days'")
-    return _frozen({**limits, name: replace(limit, period=Period.parse(value))})
+    period = Period.parse(value, limit.period.clock, limit.period.extension)
+    return frozen({**limits, name: replace(limit, period=period)})
 
 
 def _override(book: Rulebook, key: str, value: str | bool) -> Rulebook:
@@ -288,15 +256,15 @@ def _override(book: Rulebook, key: str, value: str | bool) -> Rulebook:
         info = book.rules[name]
         if not info.policy or not isinstance(value, bool):
             raise RulebookError(f"{key}: only policy rules can be switched, with true/false")
-        return replace(book, rules=_frozen({**book.rules, name: replace(info, enabled=value)}))
+        return replace(book, rules=frozen({**book.rules, name: replace(info, enabled=value)}))
     if not head and name in book.limits:
         return replace(book, limits=_policy_limit(book.limits, name, key, value))
     framework = book.frameworks.get(head)
     if framework is not None and name in framework.limits:
         changed = replace(framework, limits=_policy_limit(framework.limits, name, key, value))
-        return replace(book, frameworks=_frozen({**book.frameworks, head: changed}))
+        return replace(book, frameworks=frozen({**book.frameworks, head: changed}))
     profile = book.profiles.get(head.removeprefix("profile."))
     if head.startswith("profile.") and profile is not None and name in profile.limits:
         changed = replace(profile, limits=_policy_limit(profile.limits, name, key, value))
-        return replace(book, profiles=_frozen({**book.profiles, profile.name: changed}))
+        return replace(book, profiles=frozen({**book.profiles, profile.name: changed}))
     raise RulebookError(f"unknown rulebook setting {key!r}")

@@ -235,5 +235,7 @@ def cipher_environment(settings: Settings) -> dict[str, str]:
 def configured_rulebook(settings: Settings) -> Rulebook:
     """The shipped rulebook with this installation's policy values and provider profiles."""
     return Rulebook.load_default(
-        policy=settings.policy or None, provider_profiles=settings.provider_profiles or None
+        policy=settings.policy or None,
+        provider_profiles=settings.provider_profiles or None,
+        version=settings.rulebook_version,
     )

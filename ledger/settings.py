@@ -56,6 +56,13 @@ class Settings(BaseSettings):
             'e.g. {"review": "21 days", "rule.LATE-REGISTRATION": false}.'
         ),
     )
+    rulebook_version: str | None = Field(
+        default=None,
+        description=(
+            "Judge with this shipped rulebook version (e.g. 2026.1) instead of the latest; "
+            "changing it makes the alert index refuse until `rebuild`."
+        ),
+    )
     provider_profiles: dict[str, str] = Field(
         default_factory=dict,
         description=(

@@ -76,9 +76,19 @@ def fingerprint(rulebook: Rulebook) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _omitted(spec: dataclasses.Field[Any], value: Any) -> bool:
+    """A field a later rulebook added, at its default: left out, so the fingerprint of an
+    earlier version (judged before the field existed) stays what it was."""
+    return spec.metadata.get("fingerprint") == "omit_default" and value == spec.default
+
+
 def _canonical(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not _omitted(f, getattr(value, f.name))
+        }
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):

@@ -35,6 +35,14 @@ WEEK = timedelta(weeks=1)
 
 _ids = itertools.count(1)
 
+#: The rulebook version `alerts_at`/`open_rules` judge with when no book is given (None:
+#: the latest). Test modules written for 2026.1's clock pin it (see `pin_version`).
+VERSION: str | None = None
+
+
+def default_book() -> Rulebook:
+    return Rulebook.load_default(version=VERSION)
+
 
 def fact(
     type_name: str,
@@ -45,6 +53,7 @@ def fact(
     recorded_at: datetime | None = None,
     measure_id: str | None = MEASURE,
     provider_id: str = PROVIDER,
+    actor_role: str | None = None,
 ) -> Fact:
     """Any fact; `data` is validated by the wire model of its type, like stored data."""
     return Fact(
@@ -56,6 +65,8 @@ def fact(
         occurred_at=at,
         recorded_at=recorded_at or at,
         data=DATA_MODELS[type_name].model_validate(data, strict=False),
+        actor_role=actor_role,
+        actor_id=None if actor_role is None else f"staff-{actor_role}",
     )
 
 
@@ -91,8 +102,15 @@ def requested(at: datetime) -> Fact:
     return fact("review.requested", at, {})
 
 
-def decided(at: datetime, decision: str = "approved", valid_until: datetime | None = None) -> Fact:
-    return fact("review.decided", at, {"decision": decision, "valid_until": valid_until})
+def decided(
+    at: datetime,
+    decision: str = "approved",
+    valid_until: datetime | None = None,
+    *,
+    actor_role: str | None = None,
+) -> Fact:
+    data = {"decision": decision, "valid_until": valid_until}
+    return fact("review.decided", at, data, actor_role=actor_role)
 
 
 def applied(
@@ -158,7 +176,7 @@ def alerts_at(
     as_of: datetime = FAR_FUTURE,
     book: Rulebook | None = None,
 ) -> list[Alert]:
-    return evaluate(list(measure), list(orders), book or Rulebook.load_default(), as_of)
+    return evaluate(list(measure), list(orders), book or default_book(), as_of)
 
 
 def open_rules(
@@ -233,7 +251,8 @@ def drawn_fact(
             "decision": draw(st.sampled_from(["approved", "approved", "rejected"])),
             "valid_until": draw(st.sampled_from([None, after])),
         }
-        return fact("review.decided", at, data, **extra)
+        role = draw(st.sampled_from([None, "wzd_functionaris", "zorgverantwoordelijke"]))
+        return fact("review.decided", at, data, actor_role=role, **extra)
     if kind == "applied":
         data = {
             "ended_at": draw(st.sampled_from([None, at + HOUR, at + 2 * DAY])),

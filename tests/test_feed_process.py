@@ -150,7 +150,8 @@ def test_a_deadline_alert_is_published_within_2s_and_sigterm_exits_0(
     finally:
         feed.kill()
     arrived, alert = seen
-    assert alert.since == due and alert.status == "open"
+    # rulebook 2026.2: overdue from the first instant after the due time
+    assert alert.since == due + timedelta(microseconds=1) and alert.status == "open"
     assert arrived - due <= timedelta(seconds=2), f"published {arrived - due} after due"
     assert code == 0 and totals["opened"] >= 1
 

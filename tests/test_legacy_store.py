@@ -7,8 +7,11 @@ ingested in two files (two signed checkpoints, 15 dead letters), with the status
 timeline, and a digest of `alerts --all --as-of 2027-01-01` as that code printed them. Its
 signing key was never committed; its public key is, so the signatures are checked too.
 
-The alert digest pins rulebook 2026.1: a new rulebook version legitimately changes the
-alerts (and makes the index refuse until `rebuild`), and then only that figure moves.
+The alert digest pins rulebook 2026.1, which stays loadable: the digest test judges with it
+explicitly (LEDGER_RULEBOOK_VERSION=2026.1), so the old store must still rebuild to exactly
+what the old code printed. The active rulebook (2026.2) legitimately judges differently; the
+store rebuilds under it too, and an index judged by one version refuses the other until
+`rebuild`.
 """
 
 from __future__ import annotations
@@ -65,8 +68,9 @@ def test_old_store_verifies_with_its_exported_public_key(
 
 
 def test_old_store_rebuilds_to_the_same_views_and_alerts(
-    legacy: str, capsys: pytest.CaptureFixture[str]
+    legacy: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
     code, rebuilt = run(capsys, legacy, "rebuild")
     assert code == 0
     assert rebuilt == {"rebuilt_events": EXPECTED["verify"]["records"]}
@@ -89,10 +93,35 @@ def test_old_store_rebuilds_to_the_same_views_and_alerts(
     assert len(rejects) == EXPECTED["rejects"]
 
 
-def test_old_store_takes_a_resend_as_duplicates(
-    legacy: str, capsys: pytest.CaptureFixture[str]
+def test_old_store_rebuilds_under_the_active_rulebook_and_refuses_to_mix(
+    legacy: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The idempotency index written by the old code is the one the new code reads."""
+    """Judged by 2026.1, the index refuses a 2026.2 process until a deliberate rebuild; then
+    every alert names 2026.2. Nothing in this store sits on a weekend, holiday or DST
+    boundary, so the rules fire as before; only the record (the version) differs."""
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
+    assert run(capsys, legacy, "rebuild")[0] == 0
+    monkeypatch.delenv("LEDGER_RULEBOOK_VERSION")
+    code = main(["--store", legacy, "alerts", "--format", "json"])
+    assert code != 0
+    assert "rulebook 2026.1" in capsys.readouterr().err
+    assert run(capsys, legacy, "rebuild") == (0, {"rebuilt_events": EXPECTED["verify"]["records"]})
+    code, alerts = run(capsys, legacy, "alerts", "--all", "--as-of", EXPECTED["alerts_as_of"])
+    assert code == 0
+    assert {alert["rulebook_version"] for alert in alerts} == {"2026.2"}
+    by_rule: dict[str, int] = {}
+    for alert in alerts:
+        by_rule[alert["rule"]] = by_rule.get(alert["rule"], 0) + 1
+    assert dict(sorted(by_rule.items())) == EXPECTED["alerts_by_rule"]
+
+
+def test_old_store_takes_a_resend_as_duplicates(
+    legacy: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idempotency index written by the old code is the one the new code reads; judged
+    with 2026.1, whose fingerprint is unchanged, the old alert index takes it without a
+    rebuild."""
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
     code, counts = run(capsys, legacy, "ingest", str(DATA / "part2.jsonl"), "--no-progress")
     assert code == 0
     assert counts == {"accepted": 0, "duplicates": 126, "rejected": 3}

@@ -45,9 +45,16 @@ def _all_limits(book: Rulebook):
 
 
 def test_default_rulebook_has_version_and_effective_date(book: Rulebook) -> None:
-    """The shipped rulebook is version 2026.1, effective since the Wzd/Wvggz start."""
-    assert book.version == "2026.1"
-    assert book.effective_from == datetime(2020, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    """The active rulebook is 2026.2; 2026.1, effective since the Wzd/Wvggz start, stays
+    loadable by name."""
+    cet = timezone(timedelta(hours=1))
+    assert book.version == "2026.2"
+    assert book.effective_from == datetime(2026, 12, 1, tzinfo=cet)
+    previous = Rulebook.load_default(version="2026.1")
+    assert previous.effective_from == datetime(2020, 1, 1, tzinfo=cet)
+    assert Rulebook.load_default(at=datetime(2026, 6, 1, tzinfo=UTC)).version == "2026.1"
+    with pytest.raises(RulebookError, match=r"2026\.1, 2026\.2"):
+        Rulebook.load_default(version="2025.9")
 
 
 def test_catalogue_severities_match_the_contract(book: Rulebook) -> None:
@@ -76,8 +83,9 @@ def test_policy_marks_follow_law_md(book: Rulebook) -> None:
 def test_periods_from_the_law(book: Rulebook) -> None:
     """The statutory numbers of LAW.md are what the rules use."""
     assert str(book.period("emergency_max", "wzd")) == "2 weeks"
-    assert str(book.period("emergency_max", "wvggz")) == "3 days"
-    assert str(book.period("emergency_max", "jeugdwet")) == "3 days"
+    wvggz = book.period("emergency_max", "wvggz")  # 8:12 lid 1: + to the next working day
+    assert (wvggz.amount, wvggz.unit, wvggz.extension) == (3, "day", "next_working_day")
+    assert str(book.period("emergency_max", "jeugdwet")) == "3 days"  # no extension
     assert str(book.period("seclusion_max", "jeugdwet")) == "1 day"
     assert str(book.period("term_max", "wzd")) == "3 months"
     assert str(book.period("bridge_extension_max", "wzd")) == "3 months"
@@ -89,6 +97,9 @@ def test_periods_from_the_law(book: Rulebook) -> None:
         "2 years",
     ]
     assert str(book.authorizations["tijdelijke_verplichte_zorg"].maximum[0]) == "18 hours"
+    for kind in ("crisismaatregel", "inbewaringstelling"):  # Wvggz 7:4, Wzd 29 lid 4
+        [maximum] = book.authorizations[kind].maximum
+        assert (maximum.amount, maximum.unit, maximum.extension) == (3, "day", "next_working_day")
 
 
 def test_categories_and_kinds_come_from_the_contract_codes(book: Rulebook) -> None:
@@ -136,8 +147,9 @@ def test_profile_is_chosen_per_provider(book: Rulebook) -> None:
         book.with_provider_profiles({"AGB:3": "made-up"})
 
 
-def test_version_effective_at_a_date(book: Rulebook) -> None:
+def test_version_effective_at_a_date() -> None:
     """The newest version effective at the date is picked; none before the first."""
+    book = Rulebook.load_default(version="2026.1")
     later = Rulebook.from_toml(
         _v1_text()
         .replace('"2026.1"', '"2027.1"', 1)
@@ -171,7 +183,7 @@ def test_alerts_carry_the_rulebook_version(book: Rulebook) -> None:
     from tests.factories import T0, applied, proposed
 
     alerts = evaluate([proposed(T0, grounds=()), applied(T0)], [], book, T0)
-    assert alerts and {alert.rulebook_version for alert in alerts} == {"2026.1"}
+    assert alerts and {alert.rulebook_version for alert in alerts} == {"2026.2"}
 
 
 @pytest.mark.parametrize(
@@ -207,3 +219,33 @@ def test_period_parsing_and_elapsed_units() -> None:
     assert Period.parse("1 year").after(start) == datetime(2027, 3, 28, 12, tzinfo=UTC)
     with pytest.raises(RulebookError):
         Period.parse("three months")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('zone = "Europe/Amsterdam"', 'zone = "Mars/Olympus_Mons"', "calendar.zone"),
+        ('deadline = "after_due"', 'deadline = "whenever"', "calendar.deadline"),
+        ('permitted_settings = ["closed_youth_care"]', 'permitted_settings = ["attic"]', "attic"),
+        ('reviewer_roles = ["wzd_functionaris"]', 'reviewer_roles = ["boss"]', "boss"),
+        (
+            'extension = "next_working_day"   # art. 7:4',
+            'extension = "some_day"   # art. 7:4',
+            "extension",
+        ),
+    ],
+)
+def test_the_2026_2_calendar_and_settings_are_checked_on_load(
+    old: str, new: str, message: str
+) -> None:
+    from domain.rulebook import RULEBOOK_DIR
+
+    text = (RULEBOOK_DIR / "v2.toml").read_text("utf-8")
+    assert text.count(old) == 1
+    with pytest.raises(RulebookError, match=message):
+        Rulebook.from_toml(text.replace(old, new))
+
+
+def test_an_extension_needs_a_calendar_zone() -> None:
+    with pytest.raises(RulebookError, match="zone"):
+        Period.parse("3 days", extension="next_working_day")

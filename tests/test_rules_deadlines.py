@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from domain.rulebook import Rulebook
+from tests import factories
 from tests.factories import (
     DAY,
     HOUR,
@@ -28,6 +31,15 @@ from tests.factories import (
     requested,
     step,
 )
+
+
+@pytest.fixture(autouse=True)
+def _rulebook_2026_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These boundaries are rulebook 2026.1's clock (elapsed days, months in the given
+    offset, open at the due instant), which stays loadable; 2026.2's Amsterdam calendar,
+    working days and inclusive deadlines: tests/test_rules_calendar.py."""
+    monkeypatch.setattr(factories, "VERSION", "2026.1")
+
 
 REVIEW_DUE = T0 + 14 * DAY
 
@@ -61,7 +73,7 @@ def test_request_after_a_decision_restarts_the_clock() -> None:
 
 def test_review_period_is_a_policy_setting() -> None:
     """An operator may set the review period; the deadline follows."""
-    book = Rulebook.load_default(policy={"review": "21 days"})
+    book = Rulebook.load_default(version="2026.1", policy={"review": "21 days"})
     [alert] = only(alerts_at([proposed(T0)], book=book), "REVIEW-OVERDUE")
     assert alert.since == T0 + 21 * DAY
 
@@ -109,7 +121,9 @@ def test_next_evaluation_due_tightens_the_interval() -> None:
 
 def test_2024_profile_caps_a_tailored_term_at_6_months() -> None:
     """Under the 2024 agreements a tailored next_evaluation_due beyond 6 months is capped."""
-    book = Rulebook.load_default(provider_profiles={"AGB:12345678": "bestuurlijke-afspraken-2024"})
+    book = Rulebook.load_default(
+        version="2026.1", provider_profiles={"AGB:12345678": "bestuurlijke-afspraken-2024"}
+    )
     facts = [*_wzd_applied(T0), evaluated(T0 + WEEK, next_due=T0 + 60 * WEEK)]
     facts[0] = proposed(T0, planned_end=T0 + 80 * WEEK)
     [alert] = only(alerts_at(facts, book=book), "EVALUATION-OVERDUE")
@@ -131,7 +145,7 @@ def test_wvggz_evaluation_uses_the_policy_default() -> None:
     facts = [proposed(T0, "wvggz", "admission"), applied(T0)]
     [alert] = only(alerts_at(facts, [order]), "EVALUATION-OVERDUE")
     assert alert.since == datetime(2026, 4, 5, 9, tzinfo=UTC)
-    book = Rulebook.load_default(policy={"wvggz.first_evaluation": "1 month"})
+    book = Rulebook.load_default(version="2026.1", policy={"wvggz.first_evaluation": "1 month"})
     [alert] = only(alerts_at(facts, [order], book=book), "EVALUATION-OVERDUE")
     assert alert.since == datetime(2026, 2, 5, 9, tzinfo=UTC)
 

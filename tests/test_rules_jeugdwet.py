@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests import factories
 from tests.factories import (
     DAY,
     HOUR,
@@ -16,6 +19,15 @@ from tests.factories import (
     proposed,
     step,
 )
+
+
+@pytest.fixture(autouse=True)
+def _rulebook_2026_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These boundaries are rulebook 2026.1's clock (elapsed days, months in the given
+    offset, open at the due instant), which stays loadable; 2026.2's Amsterdam calendar,
+    working days and inclusive deadlines: tests/test_rules_calendar.py."""
+    monkeypatch.setattr(factories, "VERSION", "2026.1")
+
 
 ORDER = authorization(T0, "machtiging_gesloten_jeugdhulp", T0, T0 + 52 * WEEK)
 

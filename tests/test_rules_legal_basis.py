@@ -3,6 +3,9 @@ APPLIED-AFTER-REJECTION, APPLIED-AFTER-END."""
 
 from __future__ import annotations
 
+import pytest
+
+from domain.rulebook import Rulebook
 from tests.factories import (
     DAY,
     SECOND,
@@ -36,6 +39,33 @@ def test_jeugdwet_in_open_youth_care_has_no_basis() -> None:
     alerts = only(alerts_at([plan, when], [_machtiging()]), "NO-LEGAL-BASIS")
     assert [a.since for a in alerts] == [T0 + DAY]
     assert alerts[0].severity == "critical" and when.event_id in alerts[0].evidence
+
+
+@pytest.mark.parametrize("setting", ["ambulatory", "residential"])
+def test_jeugdwet_outside_a_closed_accommodation_has_no_basis(setting: str) -> None:
+    """Jeugdwet 6.2.1-6.2.2, 6.3.1.1 lid 3 (LAW.md §3.2, §8 JW-OPEN-NO-BASIS): the measures
+    are permitted in a gesloten accommodatie only; ambulatory or residential care with a
+    machtiging in force is no basis either."""
+    plan = proposed(T0, "jeugdwet", "restrict_movement", setting=setting)
+    when = applied(T0 + DAY)
+    [alert] = only(alerts_at([plan, when], [_machtiging()]), "NO-LEGAL-BASIS")
+    assert alert.since == T0 + DAY and alert.severity == "critical"
+    assert setting in alert.message and when.event_id in alert.evidence
+
+
+def test_rulebook_2026_1_caught_only_open_youth_care() -> None:
+    """The previous version stays as it was: only open_youth_care was caught."""
+    old = Rulebook.load_default(version="2026.1")
+    plan = proposed(T0, "jeugdwet", "restrict_movement", setting="ambulatory")
+    assert "NO-LEGAL-BASIS" not in open_rules([plan, applied(T0 + DAY)], [_machtiging()], book=old)
+
+
+@pytest.mark.parametrize("framework", ["wzd", "wvggz"])
+def test_other_frameworks_may_work_outside_an_accommodation(framework: str) -> None:
+    """Wzd and Wvggz care may be ambulant (Wzd 2a, Wvggz 2:4): no setting alert there."""
+    plan = proposed(T0, framework, "supervision", setting="ambulatory")
+    alerts = only(alerts_at([plan, applied(T0 + DAY)]), "NO-LEGAL-BASIS")
+    assert not [alert for alert in alerts if "ambulatory" in alert.message]
 
 
 def test_jeugdwet_in_closed_care_with_machtiging_is_lawful() -> None:

@@ -28,6 +28,7 @@ from tests.factories import DAY, HOUR, T0, WEEK
 BOOKS = (
     Rulebook.load_default(),
     Rulebook.load_default(policy={"rule.LATE-REGISTRATION": False, "review": "3 days"}),
+    Rulebook.load_default(version="2026.1"),  # the previous version stays loadable and equal
 )
 KINDS = f.AUTHORIZATION_KINDS_BY_FRAMEWORK
 EVENTS = [
@@ -216,7 +217,8 @@ def _reference_next_deadline(measure, orders, book, as_of, retracted):
         return None
     facts = [*own, *orders]
     findings = reference.measure_findings(facts, book, engine._external(retracted, facts))(as_of)
-    return min(((f.due, f.rule) for f in findings if f.deadline and f.due > as_of), default=None)
+    upcoming = [(f.deadline_at or f.due, f.rule) for f in findings if f.deadline and f.due > as_of]
+    return min(upcoming, default=None)
 
 
 def _late(_event_id: str, position: int) -> timedelta:

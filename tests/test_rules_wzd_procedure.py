@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from tests import factories
 from tests.factories import (
     DAY,
     HOUR,
@@ -21,6 +24,15 @@ from tests.factories import (
     proposed,
     step,
 )
+
+
+@pytest.fixture(autouse=True)
+def _rulebook_2026_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These boundaries are rulebook 2026.1's clock (elapsed days, months in the given
+    offset, open at the due instant), which stays loadable; 2026.2's Amsterdam calendar,
+    working days and inclusive deadlines: tests/test_rules_calendar.py."""
+    monkeypatch.setattr(factories, "VERSION", "2026.1")
+
 
 START = datetime(2026, 1, 31, 9, tzinfo=UTC)
 TERM_END = datetime(2026, 4, 30, 9, tzinfo=UTC)  # 31 Jan + 3 calendar months, clamped

@@ -10,6 +10,7 @@ Ending the measure stops every clock here.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from domain.facts import Fact
 from domain.rulebook import Rulebook
@@ -64,7 +65,8 @@ def _review_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
     """The clock starts at the proposal, or at a request made after the last decision."""
     if state.framework != "wzd" or not book.enabled("REVIEW-OVERDUE"):
         return
-    last = state.decisions[-1].occurred_at if state.decisions else None
+    reviews = state.reviews(book.frameworks["wzd"])
+    last = reviews[-1].occurred_at if reviews else None
     pending = [
         fact
         for fact in (state.proposal, *state.review_requests)
@@ -80,7 +82,20 @@ def _review_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
         f"{day(anchor.occurred_at)} (policy under Wzd art. 11a); it was due {day(due)}."
     )
     evidence = unique(state.proposal.event_id, anchor.event_id)
-    yield Finding("REVIEW-OVERDUE", anchor.event_id, due, evidence, message, deadline=True)
+    yield _deadline("REVIEW-OVERDUE", anchor.event_id, due, evidence, message, book)
+
+
+def _deadline(
+    rule: str,
+    occurrence: str,
+    due: datetime,
+    evidence: tuple[str, ...],
+    message: str,
+    book: Rulebook,
+) -> Finding:
+    """A missed deadline: holds from `book.overdue_from(due)`, shows `due`."""
+    start = book.overdue_from(due)
+    return Finding(rule, occurrence, start, evidence, message, deadline=True, deadline_at=due)
 
 
 def _evaluation_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
@@ -103,9 +118,7 @@ def _evaluation_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding
         if asked is not None and asked < due:
             due, what = asked, "by the next_evaluation_due the last evaluation set"
     message = f"The measure was not evaluated {what}; it was due {day(due)} ({article(source)})."
-    yield Finding(
-        "EVALUATION-OVERDUE", anchor.event_id, due, (anchor.event_id,), message, deadline=True
-    )
+    yield _deadline("EVALUATION-OVERDUE", anchor.event_id, due, (anchor.event_id,), message, book)
 
 
 def _afbouw_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
@@ -117,7 +130,7 @@ def _afbouw_overdue(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
         "extension: afbouw within the term is required (Wzd art. 10 lid 4 f, 10 lid 10, 11)."
     )
     evidence = unique(anchor.event_id, state.applications[0].event_id)
-    yield Finding("AFBOUW-OVERDUE", anchor.event_id, end, evidence, message, deadline=True)
+    yield _deadline("AFBOUW-OVERDUE", anchor.event_id, end, evidence, message, book)
 
 
 def _basis_windows(state: MeasureState, book: Rulebook) -> list[Window]:
@@ -126,7 +139,7 @@ def _basis_windows(state: MeasureState, book: Rulebook) -> list[Window]:
     if rules.requires_authorization and rules.emergency_exempts_authorization:
         orders = state.authorizations_for(rules.authorization_kinds)
         return [order.window for order in orders if order.covers(state.category)]
-    return state.approval_windows()
+    return state.approval_windows(state.reviews(rules))
 
 
 def _emergency_overrun(state: MeasureState, book: Rulebook) -> Iterator[Finding]:
@@ -143,7 +156,8 @@ def _emergency_overrun(state: MeasureState, book: Rulebook) -> Iterator[Finding]
         f"The emergency measure started {day(start.occurred_at)} went on past its maximum of "
         f"{limit.period} without a regular basis ({article(limit.source)})."
     )
-    for gap in uncovered(_basis_windows(state, book), due):
+    overdue = book.overdue_from(due)
+    for gap in uncovered(_basis_windows(state, book), overdue):
         yield Finding(
             "EMERGENCY-OVERRUN",
             start.event_id,
@@ -152,4 +166,5 @@ def _emergency_overrun(state: MeasureState, book: Rulebook) -> Iterator[Finding]
             message,
             until=gap.end,
             deadline=True,
+            deadline_at=due if gap.start == overdue else None,
         )

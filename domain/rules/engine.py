@@ -137,7 +137,7 @@ def next_deadline(
         return None
     facts = [*own, *authorization_facts]
     findings = measure_findings(facts, rulebook, _external(retracted_ids, facts))(as_of)
-    upcoming = [(f.due, f.rule) for f in findings if f.deadline and f.due > as_of]
+    upcoming = [(f.deadline_at or f.due, f.rule) for f in findings if f.deadline and f.due > as_of]
     return min(upcoming, default=None)
 
 

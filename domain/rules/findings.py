@@ -7,8 +7,11 @@ possibly after τ. The engine sweeps τ over every change point and turns the mo
 a finding holds into alert intervals, so a rule stays a pure function of a fact set.
 
 Deadline semantics: a due time is the last instant to act. An act whose `occurred_at` equals
-the due time is in time (facts at τ count at τ); without it the alert is open from the due
-instant itself, so `since == due`.
+the due time is in time (facts at τ count at τ). Under rulebook 2026.2 ("after_due") nothing
+is overdue at the due instant either: a deadline finding holds from the first instant after
+it (`Rulebook.overdue_from`: due + 1 µs, the ledger's resolution), and `deadline_at` keeps
+the due time itself for messages and `next_deadline`. Under 2026.1 ("at_due") the alert is
+open from the due instant itself, so `since == due`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Finding:
     deadline: bool = False  # a due time a status view can show as "next deadline"
     framework: str | None = None
     category: str | None = None
+    deadline_at: datetime | None = None  # the due time as the law states it, when `due` is
+    # the first instant after it (None: `due` itself)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -53,6 +53,7 @@ def _framed(
             f.deadline,
             framework,
             category,
+            f.deadline_at,
         )
         for f in findings
     ]

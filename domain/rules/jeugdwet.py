@@ -80,4 +80,12 @@ def _duration(state: MeasureState, book: Rulebook, applied: Fact) -> Iterator[Fi
         f"{allowed} Jeugdwet art. 6.3.2.2 lid 3 allows."
     )
     evidence = unique(applied.event_id, *(step.event_id for step in extensions))
-    yield Finding(RULE, f"{applied.event_id}:duration", limit, evidence, message, deadline=True)
+    yield Finding(
+        RULE,
+        f"{applied.event_id}:duration",
+        book.overdue_from(limit),
+        evidence,
+        message,
+        deadline=True,
+        deadline_at=limit,
+    )

@@ -67,7 +67,7 @@ def _setting_and_category(
     state: MeasureState, rules: FrameworkRules, applied: Fact
 ) -> Iterator[Finding]:
     plan = state.plan
-    if plan.setting in rules.forbidden_settings:
+    if not rules.setting_permitted(plan.setting):
         message = (
             f"A {rules.law} measure was applied in {plan.setting}, where the law gives no "
             f"basis for it ({article(rules.basis_source)})."
@@ -123,7 +123,7 @@ def _review(
     state: MeasureState, rules: FrameworkRules, applied: Fact, book: Rulebook
 ) -> Iterator[Finding]:
     at = applied.occurred_at
-    latest = state.latest_decision(at)
+    latest = state.latest_decision(at, state.reviews(rules))
     if latest is not None and latest.data.decision == "rejected":
         message = (
             f"The measure was applied on {day(at)} after its review was rejected on "

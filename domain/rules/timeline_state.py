@@ -229,18 +229,29 @@ class MeasureState:
         return {fact.data.step for fact in self.steps if fact.occurred_at <= moment}
 
     # -- reviews ----------------------------------------------------------------------
-    def latest_decision(self, moment: datetime) -> Fact | None:
-        earlier = [fact for fact in self.decisions if fact.occurred_at <= moment]
+    def reviews(self, rules: Any) -> tuple[Fact, ...]:
+        """The review decisions that count as the review for the framework's `rules`
+        (`FrameworkRules.counts_as_review`: who may decide)."""
+        if rules.reviewer_roles is None:
+            return self.decisions
+        return tuple(fact for fact in self.decisions if rules.counts_as_review(fact))
+
+    def latest_decision(
+        self, moment: datetime, reviews: Sequence[Fact] | None = None
+    ) -> Fact | None:
+        decisions = self.decisions if reviews is None else reviews
+        earlier = [fact for fact in decisions if fact.occurred_at <= moment]
         return earlier[-1] if earlier else None
 
-    def approval_windows(self) -> list[Window]:
+    def approval_windows(self, reviews: Sequence[Fact] | None = None) -> list[Window]:
         """When an approved review was in force: until valid_until or the next decision."""
+        decisions = self.decisions if reviews is None else reviews
         windows = []
-        for index, fact in enumerate(self.decisions):
+        for index, fact in enumerate(decisions):
             if fact.data.decision != "approved":
                 continue
             ends = [fact.data.valid_until] if fact.data.valid_until else []
-            ends += [later.occurred_at for later in self.decisions[index + 1 :]][:1]
+            ends += [later.occurred_at for later in decisions[index + 1 :]][:1]
             windows.append(
                 Window(fact.occurred_at, max(min(ends), fact.occurred_at) if ends else None)
             )

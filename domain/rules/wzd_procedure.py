@@ -159,7 +159,7 @@ def _extension_review(
         return
     approved_after = [
         fact
-        for fact in state.decisions
+        for fact in state.reviews(book.frameworks["wzd"])
         if fact.data.decision == "approved" and fact.occurred_at >= extension.occurred_at
     ]
     if approved_after:
@@ -174,8 +174,9 @@ def _extension_review(
     yield Finding(
         "EXTENSION-WITHOUT-REVIEW",
         extension.event_id,
-        due,
+        book.overdue_from(due),
         (extension.event_id,),
         message,
         deadline=True,
+        deadline_at=due,
     )
