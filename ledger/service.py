@@ -27,11 +27,11 @@ from projections.recorders import (
 )
 from projections.runner import PullProjector
 from store.application import Incoming, LedgerApplication
-from store.checkpoints import Checkpoint, Checkpoints
+from store.checkpoints import Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
-from store.verify import Report, verify_ledger
+from store.verify import DEFAULT_GRACE_S, Outside, Report, verify_ledger
 
 log = structlog.get_logger("measure_ledger.ingest")
 
@@ -89,6 +89,7 @@ class Ledger:
         )
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
+        self.checkpoints.upgrade_table()
 
     def submit(
         self, messages: Sequence[RawMessage], *, project: bool = True
@@ -154,11 +155,23 @@ class Ledger:
     def verify(
         self,
         trusted: Ed25519PublicKey | None,
-        against: Checkpoint | None = None,
+        against: Outside | None = None,
         progress: Callable[[int], None] = lambda _n: None,
+        *,
+        unchecked_because: str | None = None,
+        grace_s: float = DEFAULT_GRACE_S,
     ) -> Report:
         """Recompute the hash chain and check every checkpoint (store/verify.py)."""
-        return verify_ledger(self.app, self.sql, self.checkpoints.all(), trusted, against, progress)
+        return verify_ledger(
+            self.app,
+            self.sql,
+            self.checkpoints.all(),
+            trusted,
+            against,
+            progress,
+            unchecked_because=unchecked_because,
+            grace_s=grace_s,
+        )
 
     def close(self) -> None:
         self.app.close()
