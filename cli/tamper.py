@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from store.checkpoints import (
     load_public_key,
     public_pem,
 )
-from store.verify import DEFAULT_GRACE_S, INTACT, UNCHECKED, Outside
+from store.verify import DAMAGED, DEFAULT_GRACE_S, INTACT, UNCHECKED, Outside
 
 Command = Callable[..., argparse.ArgumentParser]
 EXIT_OK, EXIT_DAMAGED, EXIT_USAGE = 0, 1, 2
@@ -60,6 +61,11 @@ def register(command: Command) -> None:
         default=DEFAULT_GRACE_S,
         help="how long stored records may wait for their checkpoint before they count as "
         f"unsealed (default {DEFAULT_GRACE_S:g})",
+    )
+    p.add_argument(
+        "--views",
+        action="store_true",
+        help="also recompute every view and the alert index from the events and compare",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=verify)
@@ -119,16 +125,47 @@ def verify(args: argparse.Namespace) -> int:
             report = ledger.verify(
                 trusted, against, advance, unchecked_because=why, grace_s=args.grace
             )
+        views = _views(ledger, report.state, args) if args.views else None
     finally:
         ledger.close()
-    _print(report.as_dict(), args.format)
+    body = report.as_dict()
+    if views is not None:
+        body["views"] = views
+    _print(body, args.format)
     if report.state == UNCHECKED:
         print(
             f"measure-ledger verify: the chain is whole, but the signatures are "
             f"{report.signatures}",
             file=sys.stderr,
         )
-    return _exit_code(report.state)
+    code = _exit_code(report.state)
+    if views is not None and views["state"] == "different":
+        return EXIT_DAMAGED
+    if views is not None and views["state"] == "moved" and code == EXIT_OK:
+        print(
+            "measure-ledger verify: the views moved during the comparison (an ingest ran); "
+            "run verify --views again when none runs",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return code
+
+
+def _views(ledger: Ledger, chain_state: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The views recomputed and compared, unless the events themselves are damaged."""
+    if chain_state == DAMAGED:
+        return {"state": "not checked", "reason": "the events are damaged"}
+    total = ledger.projection_positions().views
+    with progress_bar(total, "views", enabled=not args.no_progress, unit="pos") as advance:
+        found = ledger.verify_views(advance)
+    state = "equal" if found.equal else "moved" if found.moved else "different"
+    return {
+        "state": state,
+        "views_position": found.views_position,
+        "alerts_position": found.alerts_position,
+        "rows": found.rows,
+        "difference": asdict(found.difference) if found.difference else None,
+    }
 
 
 def _exit_code(state: str) -> int:
@@ -177,9 +214,13 @@ def _print(report: dict[str, Any], fmt: str) -> None:
         emit_json(report)
         return
     damage = report.pop("damage") or {}
+    views = report.pop("views", None) or {}
+    difference = views.pop("difference", None) or {}
     report.pop("intact")
     status = report.pop("state")
     rows = [{"field": "status", "value": status if status == INTACT else status.upper()}]
     rows += [{"field": k, "value": v} for k, v in report.items() if v not in (None, [])]
     rows += [{"field": f"damage.{k}", "value": v} for k, v in damage.items() if v is not None]
+    rows += [{"field": f"views.{k}", "value": v} for k, v in views.items()]
+    rows += [{"field": f"views.difference.{k}", "value": v} for k, v in difference.items()]
     emit_table(rows, ["field", "value"])

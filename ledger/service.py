@@ -19,6 +19,7 @@ from domain.rulebook import Rulebook
 from ledger.keys import signing_key_path
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
+from projections.measure_views import NAME as VIEWS
 from projections.recorders import (
     AlertIndexPostgres,
     AlertIndexSQLite,
@@ -26,6 +27,7 @@ from projections.recorders import (
     MeasureViewsSQLite,
 )
 from projections.runner import PullProjector
+from projections.view_audit import Positions, ViewsReport, audit_views
 from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
@@ -172,6 +174,22 @@ class Ledger:
             unchecked_because=unchecked_because,
             grace_s=grace_s,
         )
+
+    def projection_positions(self) -> Positions:
+        """Where the stored measure views and alert index stand (read, nothing reset)."""
+        return Positions(self.views.max_tracking_id(VIEWS) or 0, self.alert_index.position())
+
+    def verify_views(self, progress: Callable[[int], None] = lambda _n: None) -> ViewsReport:
+        """Recompute every projection from the events and compare (projections/view_audit.py).
+
+        A difference found while another process moved the views is marked `moved`: the
+        comparison then saw two moments and proves nothing either way.
+        """
+        before = self.projection_positions()
+        report = audit_views(self.app, self.sql, self.alert_index.index.rulebook, before, progress)
+        if report.difference is not None and self.projection_positions() != before:
+            report.moved = True
+        return report
 
     def close(self) -> None:
         self.app.close()

@@ -35,7 +35,16 @@ from store.verify_report import (
     Report,
 )
 
-__all__ = ["DEFAULT_GRACE_S", "INTACT", "UNCHECKED", "Damage", "Outside", "Report", "verify_ledger"]
+__all__ = [
+    "DAMAGED",
+    "DEFAULT_GRACE_S",
+    "INTACT",
+    "UNCHECKED",
+    "Damage",
+    "Outside",
+    "Report",
+    "verify_ledger",
+]
 
 PAGE = 5000
 
