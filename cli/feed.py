@@ -1,4 +1,5 @@
-"""`measure-ledger feed`: publish alert changes to `measure-alerts`, exactly once (CONTRACT §3).
+"""`measure-ledger feed`: publish alert changes to `measure-alerts`, exactly once (CONTRACT §3),
+and every new signed checkpoint to `measure-checkpoints` (`--checkpoint-topic`).
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch flushed and recorded), 1 when a
 Kafka or store error stopped the loop (nothing recorded that was not acknowledged), 2 for a
@@ -50,6 +51,12 @@ def register(command: Command) -> None:
         kind="producer",
         example="linger_ms=20",
     )
+    p.add_argument(
+        "--checkpoint-topic",
+        default="measure-checkpoints",
+        help="topic for every new signed checkpoint, the inspectorate's outside copy "
+        "(measure-checkpoints)",
+    )
     p.set_defaults(handler=feed)
 
 
@@ -59,9 +66,16 @@ def feed(args: argparse.Namespace) -> int:
     except FeedKeyError as error:
         print(f"measure-ledger feed: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.checkpoint_topic == args.topic:
+        print(
+            f"measure-ledger feed: --checkpoint-topic must differ from --topic ({args.topic})",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     settings = FeedSettings(
         bootstrap_servers=args.bootstrap_servers,
         topic=args.topic,
+        checkpoint_topic=args.checkpoint_topic,
         producer_options=dict(args.kafka_option),
         crash_after_flush=_crash_hook(),
     )
@@ -73,7 +87,7 @@ def feed(args: argparse.Namespace) -> int:
         print(
             f"opened {totals.opened}  resolved {totals.resolved}  "
             f"(withdrawn {totals.withdrawn})  batches {totals.batches}  "
-            f"reconciled {totals.reconciled}"
+            f"reconciled {totals.reconciled}  checkpoints {totals.checkpoints}"
         )
     return 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -20,9 +21,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from kafka import KafkaConsumer
+from kafka.errors import KafkaError
 
+from cli.kafka_options import BOOTSTRAP_ENV, option_parser
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar
+from consumers.checkpoint_topic import CheckpointTopicError, read_checkpoints
 from ledger.service import Ledger
 from store.checkpoints import (
     Checkpoint,
@@ -50,8 +55,36 @@ def register(command: Command) -> None:
     p.set_defaults(handler=checkpoint)
 
     p = command("verify", "Recompute the hash chain and check every signed checkpoint.")
-    p.add_argument(
+    outside = p.add_mutually_exclusive_group()
+    outside.add_argument(
         "--against", metavar="CHECKPOINT.json", default=None, help="an exported checkpoint"
+    )
+    outside.add_argument(
+        "--against-topic",
+        metavar="TOPIC",
+        default=None,
+        help="every checkpoint on this Kafka topic (e.g. measure-checkpoints), read to its end",
+    )
+    p.add_argument(
+        "--bootstrap-servers",
+        metavar="H:P[,H:P]",
+        default=os.environ.get(BOOTSTRAP_ENV),
+        help=f"Kafka brokers for --against-topic (default: ${BOOTSTRAP_ENV})",
+    )
+    p.add_argument(
+        "--kafka-option",
+        action="append",
+        default=[],
+        type=consumer_option,
+        metavar="KEY=VALUE",
+        help="a kafka-python consumer setting for --against-topic, e.g. security_protocol=SSL",
+    )
+    p.add_argument(
+        "--topic-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=30.0,
+        help="how long reading --against-topic to its end may take (default 30)",
     )
     p.add_argument("--public-key", metavar="FILE", default=None, help="trusted public key (PEM)")
     p.add_argument(
@@ -75,10 +108,18 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--grace: {text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"--grace: {text!r} must be 0 or more seconds")
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more seconds")
     return value
+
+
+consumer_option = option_parser(
+    KafkaConsumer.DEFAULT_CONFIG,
+    frozenset({"bootstrap_servers", "enable_auto_commit", "group_id", "client_id"}),
+    "verify",
+    "consumer",
+)
 
 
 def checkpoint(args: argparse.Namespace) -> int:
@@ -110,7 +151,9 @@ def verify(args: argparse.Namespace) -> int:
     try:
         against, embedded = _exported(args.against)
         trusted = load_public_key(Path(args.public_key)) if args.public_key else None
-    except (KeyFileError, OSError, ValueError) as error:
+        if args.against_topic:
+            against = _from_topic(args)
+    except (KeyFileError, OSError, ValueError, CheckpointTopicError, KafkaError) as error:
         print(f"measure-ledger verify: {error}", file=sys.stderr)
         return EXIT_USAGE
     ledger = Ledger(args.store, settings=args.settings)
@@ -196,6 +239,16 @@ def _exported(path: str | None) -> tuple[Outside | None, Ed25519PublicKey | None
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
     return Outside("the exported checkpoint", [cp]), embedded
+
+
+def _from_topic(args: argparse.Namespace) -> Outside:
+    """The inspectorate's copy: every checkpoint the topic received, read to its end."""
+    if not args.bootstrap_servers:
+        raise ValueError(f"--against-topic needs --bootstrap-servers (or ${BOOTSTRAP_ENV})")
+    found = read_checkpoints(
+        args.bootstrap_servers, args.against_topic, args.topic_timeout, dict(args.kafka_option)
+    )
+    return Outside(f"the topic {args.against_topic}", found)
 
 
 def _own_key(ledger: Ledger) -> tuple[Ed25519PublicKey | None, str | None]:
