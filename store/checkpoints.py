@@ -153,16 +153,36 @@ class Checkpoint:
         missing = [f for f in fields if f not in body]
         if missing:
             raise ValueError(f"checkpoint document lacks {', '.join(missing)}")
-        try:
-            cp = cls(
-                **{f: body[f] for f in fields},
-                checkpoint_id=body.get("checkpoint_id"),
-                previous=body.get("previous"),
-            )
-            cp.message(), bytes.fromhex(cp.signature)  # the hex fields must parse
-        except (TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"checkpoint document is malformed: {error}") from None
-        return cp
+        _check_fields(body)
+        return cls(
+            **{f: body[f] for f in fields},
+            checkpoint_id=body.get("checkpoint_id"),
+            previous=body.get("previous"),
+        )
+
+
+def _check_fields(body: dict[str, Any]) -> None:
+    """Each field of an outside document has its type and length, or it names the field."""
+
+    def integer(name: str, value: Any, least: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"checkpoint field {name} must be an integer >= {least}")
+
+    def hex_digits(name: str, value: Any, length: int) -> None:
+        ok = isinstance(value, str) and len(value) == length
+        if not ok or any(ch not in "0123456789abcdef" for ch in value):
+            raise ValueError(f"checkpoint field {name} must be {length} lowercase hex digits")
+
+    integer("position", body["position"], 0)
+    if body.get("checkpoint_id") is not None:
+        integer("checkpoint_id", body["checkpoint_id"], 1)
+    hex_digits("head_hash", body["head_hash"], 64)
+    hex_digits("signature", body["signature"], 128)
+    hex_digits("key_id", body["key_id"], 16)
+    if body.get("previous") is not None:
+        hex_digits("previous", body["previous"], 64)
+    if not isinstance(body["created_at"], str):
+        raise ValueError("checkpoint field created_at must be a string")
 
 
 _COLUMNS = "checkpoint_id, position, head_hash, created_at, key_id, signature, previous"

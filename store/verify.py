@@ -77,10 +77,10 @@ def verify_ledger(
     report = Report(key_id=key_id(trusted) if trusted else None)
     source = Source(app, sql)
     report.checkpoints = len(checkpoints)
-    if trusted is None:
-        report.signatures = (
-            f"unchecked: {unchecked_because or 'no public key'}" if checkpoints else "none yet"
-        )
+    if not checkpoints and against is None:
+        report.signatures = "none yet"
+    elif trusted is None:
+        report.signatures = f"unchecked: {unchecked_because or 'no public key'}"
     covered = max((cp.position for cp in checkpoints), default=0)
     try:
         first_unsigned = _walk(source, report, checkpoints, covered, progress)

@@ -432,3 +432,22 @@ def test_state_rewritten_as_text_is_named_not_crashed(
     code, report = verify(sqlite_url, capsys)
     assert code == 1
     assert named(report) == (2, "AGB:12345678", "m1", "m1-1")
+
+
+def test_a_malformed_exported_checkpoint_is_a_usage_error_naming_the_field(
+    stored: Ledger, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A document with a wrong field is refused before anything is checked: exit 2, named."""
+    exported = tmp_path / "cp.json"
+    assert main(["--store", stored.store.url, "checkpoint", "--export", str(exported)]) == 0
+    capsys.readouterr()
+    body = json.loads(exported.read_text())
+    for field, value in (("position", "18"), ("head_hash", "zz"), ("previous", 7)):
+        exported.write_text(json.dumps({**body, field: value}))
+        assert main(["--store", stored.store.url, "verify", "--against", str(exported)]) == 2
+        captured = capsys.readouterr()
+        assert f"checkpoint field {field} must be" in captured.err
+        assert captured.out == ""
+    exported.write_text("{not json")
+    assert main(["--store", stored.store.url, "verify", "--against", str(exported)]) == 2
+    assert "is not JSON" in capsys.readouterr().err
