@@ -92,6 +92,9 @@ def audit_views(
 ) -> ViewsReport:
     """Recompute the projections up to `positions` and name the first differing row."""
     report = ViewsReport(positions.views, positions.alerts)
+    report.difference = _positions_beyond(app, positions)
+    if report.difference is not None:
+        return report
     with tempfile.TemporaryDirectory(prefix="measure-ledger-views-") as scratch_dir:
         datastore = SQLiteDatastore(str(Path(scratch_dir) / "views.db"))
         try:
@@ -101,6 +104,20 @@ def audit_views(
         finally:
             datastore.close()
     return report
+
+
+def _positions_beyond(app: Application[UUID], positions: Positions) -> ViewDifference | None:
+    """A tracking position past what exists would make the projector skip what comes next."""
+    last = app.recorder.max_notification_id() or 0
+    for name, stored, limit in (
+        ("measure_views", positions.views, last),
+        ("alert_index", positions.alerts, positions.views),
+    ):
+        if stored > limit:
+            return ViewDifference(
+                "tracking", {"application_name": name}, "notification_id", stored, limit
+            )
+    return None
 
 
 def _recompute(

@@ -152,3 +152,28 @@ def test_views_are_not_compared_over_damaged_events(
     code, views = verify_views(stored, capsys)
     assert code == 1
     assert views["state"] == "not checked"
+
+
+def test_a_tracking_position_moved_ahead_is_named(
+    stored: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Moving the views' position past the last event would hide every event stored next."""
+    table = stored.views.tracking_table  # type: ignore[attr-defined]
+    [row] = sql(stored, f"SELECT MAX(notification_id) AS n FROM {table}")
+    sql(
+        stored,
+        f"UPDATE {table} SET notification_id = 1000000 WHERE application_name = 'measure_views'",
+    )
+    [after] = sql(
+        stored,
+        f"SELECT MAX(notification_id) AS n FROM {table} WHERE application_name = 'measure_views'",
+    )
+    assert after["n"] == 1000000 and row["n"] < 1000000
+    code, views = verify_views(stored, capsys)
+    assert code == 1
+    difference = views["difference"]
+    assert (difference["table"], difference["key"], difference["stored"]) == (
+        "tracking",
+        {"application_name": "measure_views"},
+        1000000,
+    )
