@@ -6,6 +6,8 @@ Builds one store from the synthetic stream (ingest timed), then measures on it:
 - the timeline of one measure (1,000 random measures; p50 and p99), next to a plain indexed
   SELECT of the same rows, the least any timeline query can cost;
 - `verify` over every record (hash chain and checkpoint signatures);
+- `measure-ledger verify --views` as a separate process (chain, then every projection
+  recomputed into a scratch file and compared), with that process's peak memory;
 - rebuilding the measure views and the alert index from zero.
 Targets (DESIGN.md): timeline p99 <= 5 ms at 1M events, rebuild <= 60 s.
 """
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,6 +77,18 @@ def _plain(ledger: Ledger, provider_id: str, measure_id: str) -> list[object]:
         ).fetchall()
 
 
+def verify_views_process(url: str) -> tuple[str, float]:
+    """`verify --views` as an auditor runs it; its views state and peak RSS in MiB."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "--store", url, "verify", "--views", "--no-progress",
+         "--format", "json"],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, check=False,
+    )  # fmt: skip
+    state = json.loads(done.stdout)["views"]["state"] if done.stdout else done.stderr[-200:]
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return state, round(peak_kib / 1024, 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -89,6 +105,7 @@ def main() -> int:
         _, index_s = timed(ledger.refresh_alerts)
         reads = timelines(ledger, 1000, args.seed)
         report, verify_s = timed(lambda: ledger.verify(ledger.checkpoints.key.public_key()))
+        audit, views_audit_s = timed(lambda: verify_views_process(f"sqlite:///{db}"))
         _, views_s = timed(lambda: ledger.projector.rebuild())
         ledger.alert_index.reset()
         _, alerts_s = timed(ledger.refresh_alerts)
@@ -103,6 +120,9 @@ def main() -> int:
         "verify_s": round(verify_s, 1),
         "verify_records_per_s": round(report.records / verify_s),  # type: ignore[attr-defined]
         "verify_intact": report.damage is None,  # type: ignore[attr-defined]
+        "verify_views_s": round(views_audit_s, 1),
+        "verify_views_state": audit[0],  # type: ignore[index]
+        "verify_views_peak_rss_mib": audit[1],  # type: ignore[index]
         "rebuild_views_s": round(views_s, 1),
         "rebuild_alert_index_s": round(alerts_s, 1),
         "rebuild_total_s": round(views_s + alerts_s, 1),

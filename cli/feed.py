@@ -1,4 +1,5 @@
-"""`measure-ledger feed`: publish alert changes to `measure-alerts`, exactly once (CONTRACT §3).
+"""`measure-ledger feed`: publish alert changes to `measure-alerts`, exactly once (CONTRACT §3),
+and every new signed checkpoint to `measure-checkpoints` (`--checkpoint-topic`).
 
 Exit codes: 0 after a requested stop (SIGTERM/SIGINT: batch flushed and recorded), 1 when a
 Kafka or store error stopped the loop (nothing recorded that was not acknowledged), 2 for a
@@ -49,6 +50,12 @@ def register(command: Command) -> None:
         kind="producer",
         example="linger_ms=20",
     )
+    p.add_argument(
+        "--checkpoint-topic",
+        default="measure-checkpoints",
+        help="topic for every new signed checkpoint, the inspectorate's outside copy "
+        "(measure-checkpoints)",
+    )
     p.set_defaults(handler=feed)
 
 
@@ -57,9 +64,12 @@ def feed(args: argparse.Namespace) -> int:
         key = feed_key(args.settings)
     except FeedKeyError as error:
         raise InputError(str(error)) from None  # exit 2, one line (cli/main.py)
+    if args.checkpoint_topic == args.topic:
+        raise InputError(f"--checkpoint-topic must differ from --topic ({args.topic})")
     settings = FeedSettings(
         bootstrap_servers=args.bootstrap_servers,
         topic=args.topic,
+        checkpoint_topic=args.checkpoint_topic,
         producer_options=dict(args.kafka_option),
         crash_after_flush=_crash_hook(),
         health_file=args.health_file,
@@ -72,7 +82,7 @@ def feed(args: argparse.Namespace) -> int:
         print(
             f"opened {totals.opened}  resolved {totals.resolved}  "
             f"(withdrawn {totals.withdrawn})  batches {totals.batches}  "
-            f"reconciled {totals.reconciled}"
+            f"reconciled {totals.reconciled}  checkpoints {totals.checkpoints}"
         )
     return 0
 

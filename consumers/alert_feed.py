@@ -29,6 +29,10 @@ Exactly once across restarts, without Kafka transactions (Tansu does not isolate
   before starting the new one (as any supervisor does) makes that window a few
   milliseconds of a request that had already left; one feed per store and topic.
 
+Each pass also publishes the checkpoints the ledger signed since the last one recorded to
+the checkpoint topic (`checkpoint_topic`, default `measure-checkpoints`), with the same
+guarantee and its own reconciliation at start (consumers/checkpoint_feed.py).
+
 SIGTERM/SIGINT only set a flag: the batch in hand is flushed and recorded, then the loop
 returns. `LEDGER_FEED_CRASH_AFTER_FLUSH=N` (tests only) exits hard right after the N-th
 flush, before recording — the crash the reconciliation exists for.
@@ -48,6 +52,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, OperationalError
 from kafka import KafkaConsumer, KafkaProducer
 
+from consumers.checkpoint_feed import CheckpointFeed
 from consumers.feed_reconcile import CHANGE_ID_HEADER, reconcile
 from consumers.heartbeat import Heartbeat
 from consumers.kafka_clients import kafka_client
@@ -71,6 +76,7 @@ class FeedSettings:
 
     bootstrap_servers: str
     topic: str = "measure-alerts"
+    checkpoint_topic: str = "measure-checkpoints"
     producer_options: Mapping[str, Any] = field(default_factory=dict)
     period_s: float = 0.5
     batch_limit: int = 1000
@@ -110,6 +116,8 @@ class FeedTotals:
     withdrawn: int = 0
     batches: int = 0
     reconciled: int = 0
+    checkpoints: int = 0
+    checkpoints_reconciled: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -131,8 +139,15 @@ class AlertFeed:
         self.clock = clock
         tracking = ledger.alert_index.tracking_table  # type: ignore[attr-defined]
         self.store = FeedStore(ledger.sql, settings.topic, tracking)
-        with ledger.schema_lock():
+        with ledger.schema_lock():  # the feed's tables, created one process at a time
             self.store.create_tables()
+            self.checkpoint_feed = CheckpointFeed(
+                ledger,
+                producer,
+                settings.checkpoint_topic,
+                batch_limit=settings.batch_limit,
+                flush_timeout_s=settings.flush_timeout_s,
+            )
         self.totals = FeedTotals()
         self._flushes = 0
         self._conflicts = 0
@@ -145,6 +160,9 @@ class AlertFeed:
             consumer, self.store, partitions, self.clock(), self.settings.reconcile_timeout_s
         )
         self.totals.reconciled += marked
+        self.totals.checkpoints_reconciled += self.checkpoint_feed.reconcile(
+            consumer, self.clock(), self.settings.reconcile_timeout_s
+        )
         self._reconciled = True
         return marked
 
@@ -164,9 +182,11 @@ class AlertFeed:
         return self.totals
 
     def tick(self) -> int:
-        """One pass: refresh, publish what is due, record it. Returns how many were published."""
+        """One pass: refresh, publish what is due, record it. Returns how many alert changes
+        were published (the checkpoints published count in `totals.checkpoints`)."""
         if not self._reconciled:
             raise RuntimeError("reconcile() first: the topic may hold unrecorded changes")
+        self.totals.checkpoints += self.checkpoint_feed.tick(self.clock())
         self._refresh()
         now = self.clock()
         indexed, withdrawn = self.store.pending(now, self.settings.batch_limit)

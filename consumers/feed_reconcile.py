@@ -16,7 +16,7 @@ knowing what is already there could publish a change twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -48,26 +48,41 @@ def reconcile(
 
     Returns how many changes were newly marked as published.
     """
-    start = store.positions()
-    tps = [TopicPartition(store.topic, p) for p in sorted(partitions)]
+    records, ends = read_to_end(consumer, store.topic, partitions, store.positions(), timeout_s)
+    found = [f for f in map(_found, records) if f is not None]
+    marked = store.reconciled(found, ends, now)
+    log.info("feed reconciled", topic=store.topic, found=len(found), marked=marked, ends=ends)
+    return marked
+
+
+def read_to_end(
+    consumer: KafkaConsumer,
+    topic: str,
+    partitions: Iterable[int],
+    start: Mapping[int, int],
+    timeout_s: float,
+) -> tuple[list[ConsumerRecord], dict[int, int]]:
+    """Every record from `start` (per partition; 0 where absent) up to the high watermark.
+
+    Returns the records and, per partition, the offset after the last one read. A topic
+    that cannot be read to its end within `timeout_s` raises `ReconcileTimeoutError`.
+    """
+    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
     consumer.assign(tps)
     for tp in tps:
         consumer.seek(tp, start.get(tp.partition, 0))
-    found: list[Found] = []
+    records: list[ConsumerRecord] = []
     deadline = time.monotonic() + timeout_s
     while True:
-        for records in consumer.poll(timeout_ms=200).values():
-            found.extend(f for f in map(_found, records) if f is not None)
+        for batch in consumer.poll(timeout_ms=200).values():
+            records.extend(batch)
         if _at_end(consumer, tps):
             break
         if time.monotonic() > deadline:
             raise ReconcileTimeoutError(
-                f"could not read {store.topic} to its end within {timeout_s:.0f}s"
+                f"could not read {topic} to its end within {timeout_s:.0f}s"
             )
-    ends = {tp.partition: consumer.position(tp) for tp in tps}
-    marked = store.reconciled(found, ends, now)
-    log.info("feed reconciled", topic=store.topic, found=len(found), marked=marked, ends=ends)
-    return marked
+    return records, {tp.partition: consumer.position(tp) for tp in tps}
 
 
 def _at_end(consumer: KafkaConsumer, tps: list[TopicPartition]) -> bool:

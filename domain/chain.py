@@ -150,3 +150,30 @@ def chain_rows(
 def checkpoint_message(position: int, head_hash: bytes, created_at: str, key_id: str) -> bytes:
     """The exact bytes an Ed25519 checkpoint signature covers."""
     return canonical((CHECKPOINT_TAG, position, head_hash, created_at, key_id))
+
+
+CHECKPOINT_V2_TAG = "measure-ledger/checkpoint/v2"
+CHECKPOINT_LINK_TAG = "measure-ledger/checkpoint-link/v1"
+
+
+def checkpoint_message_v2(
+    checkpoint_id: int,
+    position: int,
+    head_hash: bytes,
+    created_at: str,
+    key_id: str,
+    previous: bytes,
+) -> bytes:
+    """The bytes a linked checkpoint's signature covers.
+
+    Signing its own id and the link of the checkpoint before it makes the checkpoints a
+    chain of their own: one deleted, renumbered or swapped in from elsewhere breaks it.
+    """
+    return canonical(
+        (CHECKPOINT_V2_TAG, checkpoint_id, position, head_hash, created_at, key_id, previous)
+    )
+
+
+def checkpoint_link(message: bytes, signature: bytes) -> bytes:
+    """What the next checkpoint signs as `previous`: the whole signed checkpoint, hashed."""
+    return digest(CHECKPOINT_LINK_TAG, message, signature)

@@ -22,6 +22,7 @@ from ledger import cyclic_gc
 from ledger.keys import report_key_path, signing_key_path
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
+from projections.measure_views import NAME as VIEWS
 from projections.recorders import (
     AlertIndexPostgres,
     AlertIndexSQLite,
@@ -29,8 +30,9 @@ from projections.recorders import (
     MeasureViewsSQLite,
 )
 from projections.runner import PullProjector
+from projections.view_audit import Positions, ViewsReport, audit_views
 from store.application import Incoming, LedgerApplication
-from store.checkpoints import Checkpoint, Checkpoints
+from store.checkpoints import Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
 from store.dlq_publications import DlqPublications
 from store.encryption_marker import (
@@ -43,7 +45,7 @@ from store.presence import check_store
 from store.schema_lock import schema_lock
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
-from store.verify import Report, verify_ledger
+from store.verify import DEFAULT_GRACE_S, Outside, Report, verify_ledger
 
 log = structlog.get_logger("measure_ledger.ingest")
 
@@ -126,6 +128,8 @@ class Ledger:
         self.projector = PullProjector(self.app, self.views)
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
+        with self.schema_lock():
+            self.checkpoints.upgrade_table()
         self.report_key_path = report_key_path(self.store, settings)  # read when reporting
 
     def schema_lock(self) -> AbstractContextManager[None]:
@@ -211,11 +215,39 @@ class Ledger:
     def verify(
         self,
         trusted: Ed25519PublicKey | None,
-        against: Checkpoint | None = None,
+        against: Outside | None = None,
         progress: Callable[[int], None] = lambda _n: None,
+        *,
+        unchecked_because: str | None = None,
+        grace_s: float = DEFAULT_GRACE_S,
     ) -> Report:
         """Recompute the hash chain and check every checkpoint (store/verify.py)."""
-        return verify_ledger(self.app, self.sql, self.checkpoints.all(), trusted, against, progress)
+        return verify_ledger(
+            self.app,
+            self.sql,
+            self.checkpoints.all(),
+            trusted,
+            against,
+            progress,
+            unchecked_because=unchecked_because,
+            grace_s=grace_s,
+        )
+
+    def projection_positions(self) -> Positions:
+        """Where the stored measure views and alert index stand (read, nothing reset)."""
+        return Positions(self.views.max_tracking_id(VIEWS) or 0, self.alert_index.position())
+
+    def verify_views(self, progress: Callable[[int], None] = lambda _n: None) -> ViewsReport:
+        """Recompute every projection from the events and compare (projections/view_audit.py).
+
+        A difference found while another process moved the views is marked `moved`: the
+        comparison then saw two moments and proves nothing either way.
+        """
+        before = self.projection_positions()
+        report = audit_views(self.app, self.sql, self.alert_index.index.rulebook, before, progress)
+        if report.difference is not None and self.projection_positions() != before:
+            report.moved = True
+        return report
 
     def close(self) -> None:
         self.app.close()

@@ -101,7 +101,9 @@ class _Cached:
 class MeasureViews:
     """Applies batches of stored events to the view tables (dialect-agnostic)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_limit: int = _CACHE_LIMIT) -> None:
+        """`cache_limit` bounds the fold cache (measures); a miss re-folds from the rows."""
+        self.cache_limit = cache_limit
         self._cache: dict[tuple[str, str], _Cached] = {}
         self.trusted_position: int | None = None
         self._complete = False  # the cache holds every measure the views hold
@@ -199,7 +201,7 @@ class MeasureViews:
         cached.client_id = (
             max(new, key=lambda pair: pair[1])[0].client_id if new else cached.client_id
         )
-        if len(self._cache) >= _CACHE_LIMIT:
+        if len(self._cache) >= self.cache_limit:
             self._cache.clear()
             self._complete = False
         self._cache[key] = cached

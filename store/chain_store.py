@@ -4,7 +4,7 @@
 notification id: SQLite's rowid, PostgreSQL's notification_id). The recorders call
 `extend_chain` inside the transaction that stores the events, while the store's write lock
 is held, so the chain's order is the commit order and no two writers can fork the head.
-`ledger_checkpoints` holds the signed checkpoints (see ledger/checkpoints.py).
+`ledger_checkpoints` holds the signed checkpoints (see store/checkpoints.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def chain_ddl(dialect: Dialect) -> list[str]:
         "CREATE TABLE IF NOT EXISTS ledger_checkpoints ("
         f"checkpoint_id {dialect.serial_pk}, position BIGINT NOT NULL, "
         "head_hash TEXT NOT NULL, created_at TEXT NOT NULL, key_id TEXT NOT NULL, "
-        "signature TEXT NOT NULL)",
+        "signature TEXT NOT NULL, previous TEXT)",
     ]
 
 

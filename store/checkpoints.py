@@ -20,9 +20,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from domain.chain import checkpoint_message
+from domain.chain import GENESIS, checkpoint_link, checkpoint_message, checkpoint_message_v2
 from store.chain_store import chain_head
-from store.sql import SqlRunner
+from store.sql import SqlCursor, SqlRunner
 
 FORMAT = "measure-ledger-checkpoint/v1"
 
@@ -101,17 +101,44 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
+    """One signed chain head.
+
+    `previous` (hex) is the link of checkpoint `checkpoint_id - 1` (`GENESIS` for the
+    first); a checkpoint without it was signed before checkpoints were linked (message v1).
+    """
+
     position: int
     head_hash: str  # hex
     created_at: str  # ISO 8601 UTC
     key_id: str
     signature: str  # hex
     checkpoint_id: int | None = None
+    previous: str | None = None  # hex; None: an unlinked (v1) checkpoint
+
+    @property
+    def linked(self) -> bool:
+        return self.previous is not None
 
     def message(self) -> bytes:
-        return checkpoint_message(
-            self.position, bytes.fromhex(self.head_hash), self.created_at, self.key_id
+        head = bytes.fromhex(self.head_hash)
+        if self.previous is None:
+            return checkpoint_message(self.position, head, self.created_at, self.key_id)
+        return checkpoint_message_v2(
+            self.checkpoint_id or 0,
+            self.position,
+            head,
+            self.created_at,
+            self.key_id,
+            bytes.fromhex(self.previous),
         )
+
+    def link(self) -> str:
+        """The hex hash the next checkpoint signs as its `previous`."""
+        return checkpoint_link(self.message(), bytes.fromhex(self.signature)).hex()
+
+    def same_as(self, other: Checkpoint) -> bool:
+        """Every signed field equal: the same checkpoint, wherever the copy came from."""
+        return self.message() == other.message() and self.signature == other.signature
 
     def signed_by(self, public: Ed25519PublicKey) -> bool:
         if self.key_id != key_id(public):
@@ -133,10 +160,43 @@ class Checkpoint:
         if body.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} document")
         fields = ("position", "head_hash", "created_at", "key_id", "signature")
-        return cls(**{f: body[f] for f in fields}, checkpoint_id=body.get("checkpoint_id"))
+        missing = [f for f in fields if f not in body]
+        if missing:
+            raise ValueError(f"checkpoint document lacks {', '.join(missing)}")
+        _check_fields(body)
+        return cls(
+            **{f: body[f] for f in fields},
+            checkpoint_id=body.get("checkpoint_id"),
+            previous=body.get("previous"),
+        )
 
 
-_COLUMNS = "checkpoint_id, position, head_hash, created_at, key_id, signature"
+def _check_fields(body: dict[str, Any]) -> None:
+    """Each field of an outside document has its type and length, or it names the field."""
+
+    def integer(name: str, value: Any, least: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"checkpoint field {name} must be an integer >= {least}")
+
+    def hex_digits(name: str, value: Any, length: int) -> None:
+        ok = isinstance(value, str) and len(value) == length
+        if not ok or any(ch not in "0123456789abcdef" for ch in value):
+            raise ValueError(f"checkpoint field {name} must be {length} lowercase hex digits")
+
+    integer("position", body["position"], 0)
+    if body.get("checkpoint_id") is not None:
+        integer("checkpoint_id", body["checkpoint_id"], 1)
+    hex_digits("head_hash", body["head_hash"], 64)
+    hex_digits("signature", body["signature"], 128)
+    hex_digits("key_id", body["key_id"], 16)
+    if body.get("previous") is not None:
+        hex_digits("previous", body["previous"], 64)
+    if not isinstance(body["created_at"], str):
+        raise ValueError("checkpoint field created_at must be a string")
+
+
+_COLUMNS = "checkpoint_id, position, head_hash, created_at, key_id, signature, previous"
+_ADD_PREVIOUS = "ALTER TABLE ledger_checkpoints ADD COLUMN previous TEXT"
 
 
 class Checkpoints:
@@ -153,30 +213,64 @@ class Checkpoints:
             self._key = load_or_create_key(self.key_path)
         return self._key
 
-    def seal(self, *, force: bool = False) -> Checkpoint | None:
-        """Sign the current head, unless the latest checkpoint already covers it."""
+    def upgrade_table(self) -> None:
+        """Stores from before linked checkpoints get the `previous` column (NULL there: v1)."""
+        postgres = self.sql.dialect.name == "postgresql"
+        probe = (
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'ledger_checkpoints'"
+            if postgres
+            else "PRAGMA table_info(ledger_checkpoints)"
+        )
         with self.sql.transaction(commit=False) as c:
-            position, head = chain_head(c)
-        latest = self.latest()
-        if latest is not None and latest.position == position and not force:
-            return None
-        kid = key_id(self.key.public_key())
-        created_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        signature = self.key.sign(checkpoint_message(position, head, created_at, kid)).hex()
+            columns = {r["name"] for r in c.execute(probe).fetchall()}
+        if "previous" in columns:
+            return
+        with self.sql.transaction(commit=True) as c:  # two processes may both get here
+            if postgres:
+                c.execute(_ADD_PREVIOUS.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"))
+            elif "previous" not in {r["name"] for r in c.execute(probe).fetchall()}:
+                c.execute(_ADD_PREVIOUS)
+
+    def seal(self, *, force: bool = False) -> Checkpoint | None:
+        """Sign the current head, unless the latest checkpoint already covers it.
+
+        Head, latest checkpoint and the new row are read and written in one transaction
+        under a lock, so ids stay a gap-free sequence from 1 and each checkpoint links to
+        the one before it even with several processes sealing at once.
+        """
+        key = self.key
         with self.sql.transaction(commit=True) as c:
-            c.execute(
-                "INSERT INTO ledger_checkpoints "
-                "(position, head_hash, created_at, key_id, signature) VALUES (?, ?, ?, ?, ?)",
-                [position, head.hex(), created_at, kid, signature],
+            self._lock(c)
+            position, head = chain_head(c)
+            latest = _latest(c)
+            if latest is not None and latest.position == position and not force:
+                return None
+            cp = Checkpoint(
+                position=position,
+                head_hash=head.hex(),
+                created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                key_id=key_id(key.public_key()),
+                signature="",
+                checkpoint_id=(latest.checkpoint_id or 0) + 1 if latest else 1,
+                previous=latest.link() if latest else GENESIS.hex(),
             )
+            signature = key.sign(cp.message()).hex()
+            c.execute(
+                f"INSERT INTO ledger_checkpoints ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [cp.checkpoint_id, position, cp.head_hash, cp.created_at, cp.key_id, signature,
+                 cp.previous],
+            )  # fmt: skip
         return self.latest()
+
+    def _lock(self, c: SqlCursor) -> None:
+        """SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a lock."""
+        if self.sql.dialect.name == "postgresql":
+            c.execute("LOCK TABLE ledger_checkpoints IN SHARE ROW EXCLUSIVE MODE")
 
     def latest(self) -> Checkpoint | None:
         with self.sql.transaction(commit=False) as c:
-            row = c.execute(
-                f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY checkpoint_id DESC LIMIT 1"
-            ).fetchone()
-        return _checkpoint(row) if row else None
+            return _latest(c)
 
     def all(self) -> list[Checkpoint]:
         with self.sql.transaction(commit=False) as c:
@@ -184,6 +278,23 @@ class Checkpoints:
                 f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY checkpoint_id"
             ).fetchall()
         return [_checkpoint(r) for r in rows]
+
+    def after(self, checkpoint_id: int, limit: int) -> list[Checkpoint]:
+        """The checkpoints with a higher id, oldest first (what the feed has still to send)."""
+        with self.sql.transaction(commit=False) as c:
+            rows = c.execute(
+                f"SELECT {_COLUMNS} FROM ledger_checkpoints WHERE checkpoint_id > ? "
+                "ORDER BY checkpoint_id LIMIT ?",
+                [checkpoint_id, limit],
+            ).fetchall()
+        return [_checkpoint(r) for r in rows]
+
+
+def _latest(c: SqlCursor) -> Checkpoint | None:
+    row = c.execute(
+        f"SELECT {_COLUMNS} FROM ledger_checkpoints ORDER BY checkpoint_id DESC LIMIT 1"
+    ).fetchone()
+    return _checkpoint(row) if row else None
 
 
 def _checkpoint(row: Any) -> Checkpoint:
@@ -194,4 +305,5 @@ def _checkpoint(row: Any) -> Checkpoint:
         key_id=row["key_id"],
         signature=row["signature"],
         checkpoint_id=row["checkpoint_id"],
+        previous=row["previous"],
     )

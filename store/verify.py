@@ -8,7 +8,8 @@ after it, every later hash differs anyway, and the first one is what an auditor 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,46 +18,35 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 
 from domain.chain import GENESIS, GLOBAL_TAG, STREAM_TAG, ChainLink, link, record_hash
-from store.chain_store import as_uuid, chain_page, event_key_at, global_hash_at
+from store.chain_store import as_uuid, chain_page, event_key_at
 from store.checkpoints import Checkpoint, key_id
 from store.sql import SqlRunner
+from store.verify_checkpoints import check_checkpoint, check_outside, check_sequence
+from store.verify_report import (
+    DAMAGED,
+    DEFAULT_GRACE_S,
+    EMPTY,
+    INTACT,
+    UNCHECKED,
+    UNSEALED,
+    Damage,
+    DamageFoundError,
+    Outside,
+    Report,
+)
+
+__all__ = [
+    "DAMAGED",
+    "DEFAULT_GRACE_S",
+    "INTACT",
+    "UNCHECKED",
+    "Damage",
+    "Outside",
+    "Report",
+    "verify_ledger",
+]
 
 PAGE = 5000
-
-
-@dataclass
-class Damage:
-    """The first place where the ledger is not what was chained and signed."""
-
-    problem: str
-    position: int | None = None
-    provider_id: str | None = None
-    measure_id: str | None = None  # the stream's ref: measure or authorisation id
-    event_id: str | None = None
-    stream_id: str | None = None
-    version: int | None = None
-    checkpoint_id: int | None = None
-
-
-@dataclass
-class Report:
-    """What was verified: records up to `head_position` (all of them when intact)."""
-
-    records: int = 0
-    head_position: int = 0
-    head_hash: str = GENESIS.hex()
-    checkpoints: int = 0
-    key_id: str | None = None
-    against: int | None = None
-    unsigned_records: int = 0  # after the latest checkpoint: appended since, or a forged tail
-    damage: Damage | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.damage is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"intact": self.intact, **asdict(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,80 +57,99 @@ class Source:
     sql: SqlRunner
 
 
-class DamageFoundError(Exception):
-    """Stops the walk at the first damage."""
-
-    def __init__(self, damage: Damage) -> None:
-        self.damage = damage
-
-
 def verify_ledger(
     app: Application[UUID],
     sql: SqlRunner,
     checkpoints: Sequence[Checkpoint],
     trusted: Ed25519PublicKey | None,
-    against: Checkpoint | None = None,
+    against: Outside | None = None,
     progress: Callable[[int], None] = lambda _n: None,
+    *,
+    unchecked_because: str | None = None,
+    grace_s: float = DEFAULT_GRACE_S,
+    now: datetime | None = None,
 ) -> Report:
-    """Check every record, then every checkpoint signature, then the exported checkpoint."""
+    """Check every record, the checkpoints' sequence and signatures, then the outside copy.
+
+    The chain and the checkpoints' sequence need no key; without `trusted` the signatures
+    are reported unchecked, with `unchecked_because` as the reason, and the walk goes on.
+    """
     report = Report(key_id=key_id(trusted) if trusted else None)
     source = Source(app, sql)
     report.checkpoints = len(checkpoints)
+    if not checkpoints and against is None:
+        report.signatures = "none yet"
+    elif trusted is None:
+        report.signatures = f"unchecked: {unchecked_because or 'no public key'}"
+    covered = max((cp.position for cp in checkpoints), default=0)
     try:
-        _walk(source, report, checkpoints, progress)
+        first_unsigned = _walk(source, report, checkpoints, covered, progress)
+        check_sequence(checkpoints)
         for cp in checkpoints:
-            _check_checkpoint(cp, trusted, report, "checkpoint")
+            check_checkpoint(cp, trusted, report, f"checkpoint {cp.checkpoint_id}")
         if against is not None:
-            report.against = against.position
-            _check_checkpoint(against, trusted, report, "exported checkpoint")
-            with source.sql.transaction(commit=False) as c:
-                stored = global_hash_at(c, against.position)
-            if stored is None or stored.hex() != against.head_hash:
-                raise DamageFoundError(
-                    Damage(
-                        f"the ledger does not extend the exported checkpoint: position "
-                        f"{against.position} has hash {stored.hex() if stored else 'none'}, "
-                        f"the checkpoint says {against.head_hash}",
-                        position=against.position,
-                    )
-                )
+            check_outside(source.sql, against, checkpoints, trusted, report)
     except DamageFoundError as stop:
-        report.damage = stop.damage
-    if report.intact:
-        covered = max((cp.position for cp in checkpoints), default=0)
-        report.unsigned_records = max(report.head_position - covered, 0)
+        report.damage, report.state = stop.damage, DAMAGED
+        return report
+    if report.records == 0:
+        report.state = EMPTY
+        report.damage = Damage(
+            "the ledger holds no records: nothing was stored yet, or everything was deleted; "
+            "an empty ledger is not an intact one"
+        )
+    elif first_unsigned is not None:
+        recorded = _recorded_at(source, first_unsigned)
+        moment = now or datetime.now(UTC)
+        if recorded is None or (moment - recorded).total_seconds() > grace_s:
+            report.state = UNSEALED
+            report.damage = _unsealed(source, first_unsigned, report, covered, recorded, grace_s)
+    if report.state == INTACT and trusted is None and (checkpoints or against):
+        report.state = UNCHECKED
     return report
 
 
-def _check_checkpoint(
-    cp: Checkpoint, trusted: Ed25519PublicKey | None, report: Report, what: str
-) -> None:
-    if trusted is not None and not cp.signed_by(trusted):
-        raise DamageFoundError(
-            Damage(
-                f"{what} at position {cp.position} is not signed by the trusted key "
-                f"{report.key_id} (key id {cp.key_id!r}): forged or re-signed",
-                position=cp.position,
-                checkpoint_id=cp.checkpoint_id,
-            )
-        )
-    if cp.position > report.head_position:
-        raise DamageFoundError(
-            Damage(
-                f"{what} covers position {cp.position} but the chain ends at "
-                f"{report.head_position}: records were removed from the end",
-                position=cp.position,
-                checkpoint_id=cp.checkpoint_id,
-            )
-        )
+def _unsealed(
+    source: Source,
+    first: Any,
+    report: Report,
+    covered: int,
+    recorded: datetime | None,
+    grace_s: float,
+) -> Damage:
+    when = (
+        f"the first was recorded at {recorded.isoformat()}, more than {grace_s:g} s ago"
+        if recorded
+        else "the first one's recording time cannot be read"
+    )
+    return _describe(
+        source,
+        first.id,
+        _stored(first),
+        f"unsealed: {report.unsigned_records} records after position {covered} are covered "
+        f"by no signed checkpoint and {when}: checkpoints were deleted, the process died "
+        "before signing, or records were added outside the ledger",
+    )
+
+
+def _recorded_at(source: Source, notification: Any) -> datetime | None:
+    """When the ledger stored the record (the event's timestamp); None if it cannot say."""
+    try:
+        moment = source.app.mapper.to_domain_event(notification).timestamp
+    except Exception:  # an unreadable record cannot prove it is in flight
+        return None
+    return moment if isinstance(moment, datetime) and moment.tzinfo else None
 
 
 def _walk(
     source: Source,
     report: Report,
     checkpoints: Sequence[Checkpoint],
+    covered: int,
     progress: Callable[[int], None],
-) -> None:
+) -> Any:
+    """Check every record; return the first one after `covered` (no checkpoint), if any."""
+    first_unsigned = None
     expected: dict[int, list[Checkpoint]] = {}
     for cp in checkpoints:
         expected.setdefault(cp.position, []).append(cp)
@@ -164,8 +173,12 @@ def _walk(
         streams[chain.stream_id] = chain.stream_hash
         report.records += 1
         report.head_position, report.head_hash = chain.position, chain.global_hash.hex()
+        if chain.position > covered:
+            report.unsigned_records += 1
+            first_unsigned = first_unsigned or event
         progress(1)
         event, chain = next(events, None), next(links, None)
+    return first_unsigned
 
 
 _NO_LINK = "stored event has no chain row: inserted outside the ledger"

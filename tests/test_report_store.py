@@ -94,13 +94,36 @@ def test_events_recorded_after_n_do_not_change_the_report_at_n(
 
 
 def _late_changes(ledger: Ledger, n: int) -> list[dict[str, Any]]:
-    """A late application in H1 and the retraction of an application counted at N."""
+    """A late application in H1 and the retraction of an application counted at N, and a
+    measure of a client not counted yet, applied in H1: the first two alone may cancel out
+    (one application more, one less), the third always changes a count."""
     made = make_report(ledger, H1, n)
     counted = [
         f for f in made.facts if f.type == "measure.applied" and H1.start <= f.occurred_at < H1.end
     ]
     target = counted[0]
+    proposal = next(
+        f
+        for f in made.facts
+        if f.type == "measure.proposed"
+        and (f.provider_id, f.measure_id) == (target.provider_id, target.measure_id)
+    )
+    newcomer = {"provider_id": target.provider_id, "measure_id": "late-m", "client_id": "late-c"}
     return [
+        event(
+            "measure.proposed",
+            event_id="late-proposal",
+            occurred_at="2026-04-01T10:00:00+02:00",
+            data=proposal.data.model_dump(mode="json", exclude_none=True),
+            **newcomer,
+        ),
+        event(
+            "measure.applied",
+            event_id="late-newcomer",
+            occurred_at="2026-04-02T10:00:00+02:00",
+            data={},
+            **newcomer,
+        ),
         event(
             "measure.applied",
             event_id="late-application",
