@@ -16,6 +16,7 @@ from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from consumers.feed_reconcile import ReconcileTimeoutError, read_to_end
+from consumers.kafka_clients import kafka_client
 from store.checkpoints import Checkpoint
 
 CHECKPOINT_ID_HEADER = "checkpoint-id"
@@ -62,12 +63,13 @@ def read_checkpoints(
     Bounded by `timeout_s`; a message that is not a checkpoint is an error naming its
     partition and offset — an outside copy with holes in it is not one to check against.
     """
-    consumer = KafkaConsumer(
+    config = {
         **dict(options or {}),
-        bootstrap_servers=bootstrap_servers.split(","),
-        enable_auto_commit=False,
-        client_id="measure-ledger-verify",
-    )
+        "bootstrap_servers": bootstrap_servers.split(","),
+        "enable_auto_commit": False,
+        "client_id": "measure-ledger-verify",
+    }
+    consumer = kafka_client(KafkaConsumer, config, "checkpoint topic reader")
     try:
         consumer.topics()  # fetches the cluster's metadata
         partitions = consumer.partitions_for_topic(topic)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.feed_store import DDL as FEED_DDL
+from projections.feed_store import topic_positions
 from projections.measure_views import utc_key
 from store.sql import SqlCursor, SqlRunner
 
@@ -92,12 +93,7 @@ class CheckpointFeedStore:
 
     def positions(self) -> dict[int, int]:
         """Per partition, the offset from which the topic may hold unrecorded checkpoints."""
-        with self.sql.transaction(commit=False) as c:
-            rows = c.execute(
-                "SELECT kafka_partition, next_offset FROM feed_positions WHERE topic = ?",
-                [self.topic],
-            ).fetchall()
-        return {r["kafka_partition"]: r["next_offset"] for r in rows}
+        return topic_positions(self.sql, self.topic)
 
     def published(self) -> list[dict[str, Any]]:
         """Every recorded checkpoint of this topic, by id (for tests and audits)."""

@@ -77,6 +77,16 @@ _WITHDRAWN = (
 )
 
 
+def topic_positions(sql: SqlRunner, topic: str) -> dict[int, int]:
+    """Per partition of `topic`, the offset up to which every message is known to the store;
+    the feed's topics (alert changes, checkpoints) share `feed_positions`."""
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(
+            "SELECT kafka_partition, next_offset FROM feed_positions WHERE topic = ?", [topic]
+        ).fetchall()
+    return {r["kafka_partition"]: r["next_offset"] for r in rows}
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     """Where a change landed on the topic."""
@@ -165,12 +175,7 @@ class FeedStore:
 
     def positions(self) -> dict[int, int]:
         """Per partition, the offset from which the topic may hold unrecorded changes."""
-        with self.sql.transaction(commit=False) as c:
-            rows = c.execute(
-                "SELECT kafka_partition, next_offset FROM feed_positions WHERE topic = ?",
-                [self.topic],
-            ).fetchall()
-        return {r["kafka_partition"]: r["next_offset"] for r in rows}
+        return topic_positions(self.sql, self.topic)
 
     def published(self) -> list[dict[str, Any]]:
         """Every recorded change of this topic, in publication order (for tests and audits)."""
