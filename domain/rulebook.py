@@ -81,6 +81,9 @@ class Rulebook:
     # (2026.2): an act at the due instant is in time, nothing is overdue at as_of == due, and
     # the alert holds from the first instant after it
     deadline: str = field(default="at_due", metadata=ADDED_IN_2026_2)
+    # 2026.2: an application of a measure whose framework was never recorded (no proposal
+    # arrived) is NO-LEGAL-BASIS, LAW.md §8 GEN-NO-FRAMEWORK; 2026.1 judged nothing there
+    unframed_is_unlawful: bool = field(default=False, metadata=ADDED_IN_2026_2)
 
     def overdue_from(self, due: datetime) -> datetime:
         """The first instant a deadline that fell due at `due` is missed."""
@@ -185,6 +188,11 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
     try:
         clock = clock_of(data.get("calendar", {}))
         deadline = data.get("calendar", {}).get("deadline", "at_due")
+        unframed = data.get("applications", {}).get("without_framework", "not_judged")
+        if unframed not in ("not_judged", "no_legal_basis"):
+            raise RulebookError(
+                "applications.without_framework must be 'not_judged' or 'no_legal_basis'"
+            )
         if deadline not in DEADLINES:
             raise RulebookError(f"calendar.deadline must be one of {DEADLINES}")
         rules = {
@@ -233,6 +241,7 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             authorizations=frozen(authorizations),
             clock=clock,
             deadline=deadline,
+            unframed_is_unlawful=unframed == "no_legal_basis",
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None

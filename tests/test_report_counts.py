@@ -203,9 +203,11 @@ def test_data_quality_names_what_to_fix() -> None:
     assert q.applications_without_framework == 2
     assert q.measures_outside_framework == 1
     assert q.late_registrations == 1
-    # m1 (no review, no stappenplan) and m3 (a category outside its framework) are critical
+    # m1 (no review, no stappenplan), m3 (a category outside its framework) and x1 (applied
+    # with no framework recorded: no recorded legal basis, rulebook 2026.2) are critical;
+    # the count is of measures
     assert q.open_critical_alerts["APPLIED-WITHOUT-REVIEW"] >= 1
-    assert q.open_critical_alerts["NO-LEGAL-BASIS"] == 1
+    assert q.open_critical_alerts["NO-LEGAL-BASIS"] == 2
     # the measure without a location is still counted, apart from the located ones
     assert body.wzd.without_location["seclusion"].applications == 2
     assert body.wzd.locations == {}

@@ -1,6 +1,10 @@
 """Was each application backed by a basis? NO-LEGAL-BASIS, AUTHORIZATION-EXPIRED,
 APPLIED-WITHOUT-REVIEW, APPLIED-AFTER-REJECTION, APPLIED-AFTER-END.
 
+An application of a measure whose framework was never recorded has no basis the rules can
+find (rulebook 2026.2, `[applications] without_framework`): NO-LEGAL-BASIS, withdrawn when
+the proposal arrives and the measure can be judged under its law.
+
 Each is judged per `measure.applied` at its `occurred_at`, with every fact that counts now:
 an authorisation registered later but valid at the time of the application gives the
 application its basis (and resolves the alert from the moment it is registered).
@@ -41,11 +45,22 @@ def each_application(state: MeasureState, book: Rulebook, applied: Fact) -> Iter
     that to judge each application once while those stay the same)."""
     yield from _after_end(state, applied)
     if state.framework is None:
+        if book.unframed_is_unlawful:
+            yield _unframed(applied)
         return
     rules = book.frameworks[state.framework]
     yield from _setting_and_category(state, rules, applied)
     yield from _authorization(state, rules, applied)
     yield from _review(state, rules, applied, book)
+
+
+def _unframed(applied: Fact) -> Finding:
+    message = (
+        f"The measure was applied on {day(applied.occurred_at)}, but no event of it names "
+        "the law it is given under (no measure.proposed was recorded): a measure without "
+        "recorded legal basis (Wzd art. 17 lid 1 e; Wvggz art. 8:24; Jeugdwet art. 6.7.3)."
+    )
+    return _finding("NO-LEGAL-BASIS", ":no-framework", applied, message)
 
 
 def _finding(rule: str, suffix: str, applied: Fact, message: str, *more: str) -> Finding:
