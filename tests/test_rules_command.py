@@ -1,0 +1,62 @@
+"""`measure-ledger rules`: the catalogue and periods of the rulebook this installation uses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import main
+from domain.rulebook import Rulebook
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(["rules", "--format", "json", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_catalogue_of_the_active_version(capsys: pytest.CaptureFixture[str]) -> None:
+    shown = _json(capsys)
+    book = Rulebook.load_default()
+    assert shown["version"] == book.version
+    assert {r["rule"] for r in shown["rules"]} == set(book.rules)
+    by_id = {r["rule"]: r for r in shown["rules"]}
+    assert by_id["NO-LEGAL-BASIS"]["severity"] == "critical"
+    assert by_id["NO-LEGAL-BASIS"]["kind"] == "statute"
+    assert by_id["LATE-REGISTRATION"]["kind"] == "policy"
+    severities = [r["severity"] for r in shown["rules"]]
+    assert severities == sorted(severities, key=["critical", "high", "medium", "low"].index)
+
+
+def test_an_installation_s_policy_and_version_are_what_it_shows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
+    monkeypatch.setenv("LEDGER_POLICY", '{"review": "21 days", "rule.LATE-REGISTRATION": false}')
+    shown = _json(capsys)
+    assert shown["version"] == "2026.1"
+    late = next(r for r in shown["rules"] if r["rule"] == "LATE-REGISTRATION")
+    assert late["enabled"] is False
+    periods = _json(capsys, "--periods")["periods"]
+    review = next(p for p in periods if p["period"] == "review")
+    assert (review["value"], review["kind"]) == ("21 days", "policy")
+
+
+def test_periods_name_statute_and_working_day_extensions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    periods = _json(capsys, "--periods")["periods"]
+    assert all(p["source"] for p in periods)
+    crisis = next(p for p in periods if p["scope"].endswith("crisismaatregel"))
+    assert "next working day" in crisis["value"]
+    assert any(p["kind"] == "statute" for p in periods)
+
+
+def test_the_table_fits_and_needs_no_store(
+    capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--store", f"sqlite:///{tmp_path / 'none.db'}", "rules"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rulebook ")
+    assert not (tmp_path / "none.db").exists()
