@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,8 @@ from ledger.service import Ledger
 from store.checkpoints import public_pem
 from tests.conftest import lifecycle, messages
 from tests.kafka_fixtures import broker_fixture, repo_root, wait_for  # noqa: F401
+from tests.tamper_fixtures import key_file, rechain, sql, stored  # noqa: F401 - fixtures, used by name
 from tests.test_feed import read_all
-from tests.test_tamper import rechain, sql
 
 pytestmark = pytest.mark.kafka
 
@@ -53,23 +52,6 @@ def _topic(broker: str, prefix: str, partitions: int) -> str:
 def topics(broker: str) -> tuple[str, str]:
     """(alerts topic, checkpoint topic), fresh for this test."""
     return _topic(broker, "alerts", 3), _topic(broker, "checkpoints", 2)
-
-
-@pytest.fixture
-def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "keys" / "signing.key"
-    monkeypatch.setenv("LEDGER_KEY_FILE", str(path))
-    return path
-
-
-@pytest.fixture
-def stored(store_url: str, key_file: Path) -> Iterator[Ledger]:
-    """Measures m1 (positions 1–9) and m2 (10–18), two batches: checkpoints 1 and 2."""
-    ledger = Ledger(store_url)
-    ledger.submit(messages(*lifecycle("m1")))
-    ledger.submit(messages(*lifecycle("m2")))
-    yield ledger
-    ledger.close()
 
 
 def run_feed_once(ledger: Ledger, broker: str, topics: tuple[str, str]) -> AlertFeed:
