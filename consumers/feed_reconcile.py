@@ -16,7 +16,7 @@ knowing what is already there could publish a change twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,21 +61,24 @@ def read_to_end(
     partitions: Iterable[int],
     start: Mapping[int, int],
     timeout_s: float,
-) -> tuple[list[ConsumerRecord], dict[int, int]]:
+    keep: Callable[[ConsumerRecord], Any] = lambda record: record,
+) -> tuple[list[Any], dict[int, int]]:
     """Every record from `start` (per partition; 0 where absent) up to the high watermark.
 
-    Returns the records and, per partition, the offset after the last one read. A topic
-    that cannot be read to its end within `timeout_s` raises `ReconcileTimeoutError`.
+    Returns what `keep` makes of each record (None: dropped; by default the record itself, so
+    a caller that needs only a little of each need not hold whole records) and, per
+    partition, the offset after the last one read. A topic that cannot be read to its end
+    within `timeout_s` raises `ReconcileTimeoutError`.
     """
     tps = [TopicPartition(topic, p) for p in sorted(partitions)]
     consumer.assign(tps)
     for tp in tps:
         consumer.seek(tp, start.get(tp.partition, 0))
-    records: list[ConsumerRecord] = []
+    records: list[Any] = []
     deadline = time.monotonic() + timeout_s
     while True:
         for batch in consumer.poll(timeout_ms=200).values():
-            records.extend(batch)
+            records.extend(kept for kept in map(keep, batch) if kept is not None)
         if _at_end(consumer, tps):
             break
         if time.monotonic() > deadline:

@@ -16,14 +16,13 @@ within the time limit stops the consumer before it consumes anything.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import structlog
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.structs import TopicPartition
 
+from consumers.feed_reconcile import ReconcileTimeoutError, read_to_end
 from consumers.kafka_dlq import ORIGIN_OFFSET, ORIGIN_PARTITION, ORIGIN_TOPIC, origin_source
 from store.dlq_publications import DlqPublications, Published
 
@@ -46,35 +45,16 @@ def reconcile_dlq(
     if not partitions:
         return 0  # no DLQ topic yet: nothing was ever published to it
     start = publications.positions(dlq_topic)
-    tps = [TopicPartition(dlq_topic, p) for p in sorted(partitions)]
-    reader.assign(tps)
-    for tp in tps:
-        reader.seek(tp, start.get(tp.partition, 0))
-    found: list[Published] = []
-    deadline = time.monotonic() + timeout_s
-    while True:
-        for records in reader.poll(timeout_ms=200).values():
-            found.extend(p for p in map(_published, records) if p is not None)
-        if _at_end(reader, tps):
-            break
-        if time.monotonic() > deadline:
-            raise DlqReconcileTimeoutError(
-                f"could not read {dlq_topic} to its end within {timeout_s:.0f}s; "
-                "not consuming, so that no dead letter is published twice"
-            )
-    ends = {tp.partition: reader.position(tp) for tp in tps}
+    try:
+        found, ends = read_to_end(reader, dlq_topic, partitions, start, timeout_s, _published)
+    except ReconcileTimeoutError:
+        raise DlqReconcileTimeoutError(
+            f"could not read {dlq_topic} to its end within {timeout_s:.0f}s; "
+            "not consuming, so that no dead letter is published twice"
+        ) from None
     publications.reconciled(dlq_topic, found, ends)
     log.info("dlq reconciled", topic=dlq_topic, found=len(found), ends=ends)
     return len(found)
-
-
-def _at_end(reader: KafkaConsumer, tps: list[TopicPartition]) -> bool:
-    """Every partition fetched at least once and read up to its high watermark."""
-    for tp in tps:
-        highwater = reader.highwater(tp)
-        if highwater is None or reader.position(tp) < highwater:
-            return False
-    return True
 
 
 def _published(record: ConsumerRecord) -> Published | None:
