@@ -17,6 +17,7 @@ COPY store ./store
 COPY projections ./projections
 COPY ledger ./ledger
 COPY consumers ./consumers
+COPY api ./api
 COPY cli ./cli
 COPY synthetic ./synthetic
 COPY schema ./schema

@@ -24,9 +24,12 @@ class ProviderGuard:
     allowed: Mapping[str, frozenset[str]]
 
     def split(
-        self, topic: str, messages: Sequence[RawMessage]
+        self, topic: str, messages: Sequence[RawMessage], *, where: str | None = None
     ) -> tuple[list[RawMessage], list[DeadLetter]]:
-        """Return the messages to submit and the dead letters of the foreign ones."""
+        """Return the messages to submit and the dead letters of the foreign ones.
+
+        `where` names the channel in the reason when it is not a Kafka topic (the HTTP API).
+        """
         permitted = self.allowed.get(topic)
         if permitted is None:
             return list(messages), []
@@ -41,7 +44,8 @@ class ProviderGuard:
                     DeadLetter(
                         source=message.source,
                         reason=(
-                            f"provider_id {provider!r} may not send on topic {topic!r} "
+                            f"provider_id {provider!r} may not send on "
+                            f"{where or f'topic {topic!r}'} "
                             f"(allowed: {', '.join(sorted(permitted))})"
                         ),
                         raw=message.raw,

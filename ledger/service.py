@@ -57,6 +57,9 @@ class RawMessage:
     #: When a reader kept only the start of a message too large to hold (see
     #: `domain.parsing.MAX_MESSAGE_BYTES`): the size the message really had.
     size: int | None = None
+    #: The provider the channel itself vouches for (an `ingest` token of the HTTP API): a
+    #: message too broken to name its provider is still that provider's to see and fix.
+    sender: str | None = None
 
 
 @dataclass
@@ -154,12 +157,19 @@ class Ledger:
             size = message.size or len(message.raw)
             if size > MAX_MESSAGE_BYTES:
                 letters.append(
-                    DeadLetter(source, oversized(size).reason, message.raw[:KEPT_PREFIX_BYTES])
+                    DeadLetter(
+                        source,
+                        oversized(size).reason,
+                        message.raw[:KEPT_PREFIX_BYTES],
+                        provider_id=message.sender,
+                    )
                 )
                 continue
             parsed = parse_event(message.raw)
             if isinstance(parsed, Malformed):
-                letters.append(DeadLetter(source, parsed.reason, message.raw))
+                letters.append(
+                    DeadLetter(source, parsed.reason, message.raw, provider_id=message.sender)
+                )
             else:
                 good.append(Incoming(parsed, source, message.raw))
         self.dead_letters.add(letters)

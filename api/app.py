@@ -1,0 +1,178 @@
+"""The ASGI application of `serve`: the API under /api/v1, the pages, health and OpenAPI.
+
+One `Ledger` serves every request (its store pools connections); a background thread keeps
+the views and alert index current when another process (`ingest`, `consume`) writes, so a
+page never shows alerts judged on half the facts — `/readyz` says when it is behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import pages, routes_alerts, routes_measures, routes_ops, web_sign_in
+from api.auth import Audit
+from api.problems import (
+    ProblemError,
+    on_api_problem,
+    on_http_exception,
+    on_validation_error,
+    problem_response,
+)
+from api.sessions import Sessions
+from api.web import TEMPLATES, SignInRequiredError, to_sign_in
+from ledger.service import Ledger
+
+log = structlog.get_logger("measure_ledger.serve")
+
+#: No inline script or style, nothing from another origin: the pages work without scripts.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+REFRESH_INTERVAL_S = 2.0
+
+
+class Refresher:
+    """Brings views and alerts up to what other processes stored, every few seconds."""
+
+    def __init__(self, ledger: Ledger, lock: threading.Lock, interval_s: float) -> None:
+        self.ledger = ledger
+        self.lock = lock
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="refresh", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def once(self) -> None:
+        with self.lock:
+            self.ledger.catch_up()
+            if self.ledger.alerts_behind():
+                self.ledger.refresh_alerts()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.once()
+            except Exception:  # keep serving; /readyz shows the views falling behind
+                log.exception("refresh failed")
+
+
+def _logged(
+    handler: Callable[[Request, Exception], Awaitable[Response]],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """An invalid request of a signed-in reader is a failed access, logged like the others."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        audit: Audit | None = getattr(request.state, "audit", None)
+        if audit is not None:
+            audit.failed("invalid request")
+        return await handler(request, error)
+
+    return handle
+
+
+def _html_for_pages(
+    handler: Callable[[Request, Exception], Awaitable[Response]],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A refusal on a page is a page (the same words as the API's problem detail)."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/api/") or not isinstance(error, ProblemError):
+            return await handler(request, error)
+        title = {403: "Not allowed", 404: "Not found"}.get(error.status, "Refused")
+        context = {
+            "request": request,
+            "principal": None,
+            "csrf": "",
+            "title": title,
+            "detail": error.detail,
+        }
+        return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=error.status)
+
+    return handle
+
+
+def create_app(
+    ledger: Ledger,
+    *,
+    feed_key: bytes | None = None,
+    refresh_interval_s: float | None = REFRESH_INTERVAL_S,
+) -> FastAPI:
+    """`refresh_interval_s=None`: no background refresh (tests that drive it themselves)."""
+    lock = threading.Lock()
+    refresher = Refresher(ledger, lock, refresh_interval_s or REFRESH_INTERVAL_S)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        refresher.once()
+        if refresh_interval_s is not None:
+            refresher.start()
+        try:
+            yield
+        finally:
+            if refresh_interval_s is not None:
+                refresher.stop()
+
+    app = FastAPI(
+        title="measure-ledger",
+        version="1",
+        description=(
+            "Read the audit ledger of compulsory care by role (provider, inspectorate, "
+            "privacy) and send events (ingest). Every read of client data is logged."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI loads scripts from a CDN: not here
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger
+    app.state.feed_key = feed_key
+    app.state.sessions = Sessions()
+    app.state.write_lock = lock
+    app.state.refresher = refresher
+    app.add_exception_handler(ProblemError, _html_for_pages(on_api_problem))
+    app.add_exception_handler(SignInRequiredError, to_sign_in)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, _logged(on_validation_error))
+    app.include_router(routes_measures.router)
+    app.include_router(routes_alerts.router)
+    app.include_router(routes_ops.router)
+    app.include_router(routes_ops.health)
+    app.include_router(web_sign_in.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("request failed", path=request.url.path, method=request.method)
+            audit: Audit | None = getattr(request.state, "audit", None)
+            if audit is not None:
+                audit.failed("internal error")
+            response = problem_response(500, "internal error; the ledger's log has the cause")
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,137 @@
+"""Who is asking, and what their role lets them read: resolved once per request.
+
+A bearer token (API) or a session cookie started from one (pages) names a token record;
+its role decides the routes and its providers the rows. Every outcome — allowed, denied,
+not found, failed — is written to the access log before the answer leaves (NEN 7513), by
+the `Audit` each route receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from fastapi import Request
+from store.access_log import AccessEntry, Subject
+from store.access_tokens import TokenRecord
+
+from api.problems import ProblemError
+from api.sessions import COOKIE, Session
+from ledger.service import Ledger
+
+READERS = ("provider", "inspectorate")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    token: TokenRecord
+    session: Session | None = None
+
+    @property
+    def role(self) -> str:
+        return self.token.role
+
+    @property
+    def providers(self) -> tuple[str, ...] | None:
+        """The providers whose rows this reader may see; None: every provider."""
+        return None if self.token.role == "inspectorate" else self.token.providers
+
+    def may_see(self, provider_id: str) -> bool:
+        scope = self.providers
+        return scope is None or provider_id in scope
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve(request: Request) -> Principal | None:
+    """The token of the request (header first, then the session cookie), if valid now."""
+    ledger: Ledger = request.app.state.ledger
+    token = bearer(request)
+    if token is not None:
+        record = ledger.tokens.authenticate(token)
+        return Principal(record) if record is not None else None
+    session = request.app.state.sessions.get(request.cookies.get(COOKIE))
+    if session is None:
+        return None
+    record = _record(ledger, session.token_id)
+    if record is None:
+        request.app.state.sessions.end(session.session_id)  # revoked: the session ends too
+        return None
+    return Principal(record, session)
+
+
+def _record(ledger: Ledger, token_id: str) -> TokenRecord | None:
+    for record in ledger.tokens.list():
+        if record.token_id == token_id:
+            return record if record.revoked_at is None else None
+    return None
+
+
+@dataclass
+class Audit:
+    """One request's access record, appended before the answer (allowed or not)."""
+
+    request: Request
+    action: str
+    principal: Principal | None
+    subjects: list[Subject] = field(default_factory=list)
+
+    def _append(self, outcome: str, subjects: Sequence[Subject], detail: str | None) -> None:
+        token = self.principal.token if self.principal else None
+        entry = AccessEntry(
+            at=datetime.now(UTC),
+            token_id=token.token_id if token else None,
+            label=token.label if token else None,
+            role=token.role if token else None,
+            scope=token.providers if token else (),
+            action=self.action,
+            outcome=outcome,
+            remote=self.request.client.host if self.request.client else None,
+            subjects=tuple(subjects),
+            detail=detail or self.request.url.path,
+        )
+        self.request.app.state.ledger.access_log.append(entry)
+
+    def allowed(self, subjects: Sequence[Subject] = ()) -> None:
+        self._append("allowed", subjects, None)
+
+    def not_found(self, subjects: Sequence[Subject] = (), what: str = "not found") -> ProblemError:
+        """Log the miss and give the problem to raise; the same for absent and out of scope."""
+        self._append("not_found", subjects, None)
+        return ProblemError(404, what)
+
+    def failed(self, detail: str) -> None:
+        self._append("failed", (), detail)
+
+    def denied(self, status: int, detail: str) -> ProblemError:
+        self._append("denied", (), None)
+        return ProblemError(status, detail)
+
+
+def audited(action: str, roles: Sequence[str] = READERS) -> Callable[[Request], Audit]:
+    """A dependency: the signed-in principal with one of `roles`, or a logged refusal."""
+
+    def dependency(request: Request) -> Audit:
+        principal = resolve(request)
+        audit = Audit(request, action, principal)
+        if principal is None:
+            raise audit.denied(
+                401,
+                "no valid token: send `Authorization: Bearer <token>` (made with "
+                "`measure-ledger token create`); revoked tokens are refused",
+            )
+        if principal.role not in roles:
+            raise audit.denied(
+                403, f"the role {principal.role!r} may not {action}; allowed: {', '.join(roles)}"
+            )
+        request.state.audit = audit
+        return audit
+
+    return dependency

@@ -1,0 +1,165 @@
+"""The overview, the alerts and the measures list: the pages opened every morning."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from projections.api_reads import SEVERITY_ORDER, CursorError
+from store.access_log import Subject
+
+from api import shaping
+from api.auth import Audit
+from api.deps import feed_key_of, ledger_of
+from api.web import AMSTERDAM, page_reader, render
+from projections import api_reads
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Audit, Depends(page_reader("view overview"))]
+
+
+def day_start(day: date | None) -> datetime:
+    """The end of the chosen day on the Amsterdam clock (what 'as of that date' means)."""
+    if day is None:
+        return datetime.now(UTC)
+    nxt = datetime.combine(day + timedelta(days=1), time.min, tzinfo=AMSTERDAM)
+    return (nxt - timedelta(microseconds=1)).astimezone(UTC)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, audit: Reader) -> HTMLResponse:
+    principal = audit.principal
+    assert principal is not None
+    ledger = ledger_of(request)
+    sql, scope = ledger.sql, principal.providers
+    now = datetime.now(UTC)
+    due = [
+        (label, api_reads.due(sql, scope, as_of=now, within=timedelta(days=days)))
+        for label, days in (("Next 7 days", 7), ("Next 30 days", 30))
+    ]
+    rejects = None
+    if principal.role == "provider":
+        rejects = api_reads.rejects(sql, scope, limit=5).items
+    positions = ledger.projection_positions()
+    head = ledger.app.recorder.max_notification_id() or 0
+    audit.allowed([Subject(p) for p in (scope or ())])
+    return render(
+        request,
+        audit,
+        "overview.html",
+        as_of=now,
+        alert_counts=api_reads.alert_counts(sql, scope, now),
+        due=due,
+        phases=api_reads.phase_counts(sql, scope),
+        rejects=rejects,
+        last_ingest=api_reads.last_ingest(sql, scope),
+        checkpoint=ledger.checkpoints.latest(),
+        ready=positions.views >= head and positions.alerts >= head,
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    request: Request,
+    audit: Annotated[Audit, Depends(page_reader("list alerts"))],
+    as_of_date: Annotated[date | None, Query()] = None,
+    min_severity: Annotated[str | None, Query(max_length=10)] = None,
+    rule: Annotated[str | None, Query(max_length=64)] = None,
+    framework: Annotated[str | None, Query(max_length=10)] = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+    all: bool = False,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> HTMLResponse:
+    principal = audit.principal
+    assert principal is not None
+    ledger = ledger_of(request)
+    book = ledger.alert_index.index.rulebook
+    filters: dict[str, Any] = {
+        "min_severity": min_severity if min_severity in SEVERITY_ORDER else None,
+        "rule": rule if rule in book.rules else None,
+        "framework": framework if framework in ("wzd", "wvggz", "jeugdwet") else None,
+        "location": location or None,
+        "all": all,
+    }
+    as_of = day_start(as_of_date)
+    try:
+        page = api_reads.alerts(
+            ledger.sql,
+            principal.providers,
+            as_of=as_of,
+            include_resolved=all,
+            min_severity=filters["min_severity"],
+            rule=filters["rule"],
+            framework=filters["framework"],
+            location=filters["location"],
+            limit=100,
+            cursor=cursor,
+        )
+    except CursorError:
+        page = api_reads.Page(items=[], next_cursor=None)
+    key = feed_key_of(request)
+    shown = [shaping.alert(principal, key, r.alert, r.client_id) for r in page.items]
+    audit.allowed(
+        [Subject(r.alert.provider_id, r.client_id, r.alert.measure_id) for r in page.items]
+    )
+    query = {k: v for k, v in filters.items() if v} | {"cursor": page.next_cursor or ""}
+    if as_of_date:
+        query["as_of_date"] = as_of_date.isoformat()
+    return render(
+        request,
+        audit,
+        "alerts.html",
+        as_of=as_of,
+        as_of_date=as_of_date.isoformat() if as_of_date else "",
+        alerts=shown,
+        filters=filters,
+        severities=SEVERITY_ORDER,
+        rules=sorted(book.rules),
+        articles={r: info.source for r, info in book.rules.items()},
+        next_cursor=page.next_cursor,
+        next_link="/alerts?" + urlencode(query),
+    )
+
+
+@router.get("/measures", response_class=HTMLResponse)
+def measures_page(
+    request: Request,
+    audit: Annotated[Audit, Depends(page_reader("list measures"))],
+    framework: Annotated[str | None, Query(max_length=10)] = None,
+    phase: Annotated[str | None, Query(max_length=40)] = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+    overdue: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> HTMLResponse:
+    principal = audit.principal
+    assert principal is not None
+    filters = {"framework": framework or None, "phase": phase or None, "location": location or None}
+    try:
+        page = api_reads.measures(
+            ledger_of(request).sql,
+            principal.providers,
+            as_of=datetime.now(UTC),
+            overdue=overdue or None,
+            limit=100,
+            cursor=cursor,
+            **filters,
+        )
+    except CursorError:
+        page = api_reads.Page(items=[], next_cursor=None)
+    key = feed_key_of(request)
+    rows = [shaping.measure(principal, key, row) for row in page.items]
+    audit.allowed(shaping.measure_subjects(page.items))
+    query = {k: v for k, v in filters.items() if v} | {"cursor": page.next_cursor or ""}
+    return render(
+        request,
+        audit,
+        "measures.html",
+        measures=rows,
+        filters=filters,
+        overdue=overdue,
+        next_cursor=page.next_cursor,
+        next_link="/measures?" + urlencode(query),
+    )

@@ -1,0 +1,90 @@
+"""Alerts, most serious first: what a compliance officer works through each morning."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from projections.api_reads import CursorError
+from store.access_log import Subject
+
+from api import shaping
+from api.auth import Audit, audited
+from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
+from api.problems import ProblemError, responses
+from api.schemas import AlertDetail, AlertPage
+from projections import api_reads
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+ERRORS = responses(400, 401, 403, 404, 422)
+Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
+
+
+@router.get("/alerts", response_model=AlertPage, responses=ERRORS)
+def list_alerts(
+    request: Request,
+    audit: Annotated[Audit, Depends(audited("list alerts"))],
+    as_of: AsOf = None,
+    all: Annotated[bool, Query(description="Include alerts resolved by as_of.")] = False,
+    rule: Annotated[str | None, Query(max_length=64)] = None,
+    severity: Severity = None,
+    min_severity: Severity = None,
+    framework: Annotated[str | None, Query(pattern="^(wzd|wvggz|jeugdwet)$")] = None,
+    location: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AlertPage:
+    """Alerts as of `as_of` (default now), by severity (critical first), then `since`."""
+    principal = audit.principal
+    assert principal is not None
+    ledger = ledger_of(request)
+    if rule is not None and rule not in ledger.alert_index.index.rulebook.rules:
+        raise ProblemError(422, f"rule {rule!r} is no rule of the rulebook", slug="unknown-rule")
+    try:
+        page = api_reads.alerts(
+            ledger.sql,
+            principal.providers,
+            as_of=moment(as_of),
+            include_resolved=all or status == "resolved",
+            rule=rule,
+            severity=severity,
+            min_severity=min_severity,
+            framework=framework,
+            location=location,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+        )
+    except CursorError as error:
+        raise ProblemError(400, str(error), slug="bad-cursor") from None
+    key = feed_key_of(request)
+    items = [shaping.alert(principal, key, r.alert, r.client_id) for r in page.items]
+    audit.allowed(
+        [Subject(r.alert.provider_id, r.client_id, r.alert.measure_id) for r in page.items]
+    )
+    return AlertPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertDetail, responses=ERRORS)
+def get_alert(
+    request: Request,
+    alert_id: str,
+    audit: Annotated[Audit, Depends(audited("view alert"))],
+    as_of: AsOf = None,
+) -> AlertDetail:
+    """One alert with its evidence events (each a timeline entry of its measure)."""
+    principal = audit.principal
+    assert principal is not None
+    sql = ledger_of(request).sql
+    found = api_reads.alert(sql, principal.providers, alert_id, as_of=moment(as_of))
+    if found is None:
+        raise audit.not_found([], "no such alert")
+    a = found.alert
+    evidence = api_reads.events(sql, principal.providers, a.provider_id, list(a.evidence))
+    detail = AlertDetail(
+        alert=shaping.alert(principal, feed_key_of(request), a, found.client_id),
+        evidence=[shaping.entry(principal, e) for e in evidence],
+    )
+    audit.allowed([Subject(a.provider_id, found.client_id, a.measure_id)])
+    return detail

@@ -1,0 +1,88 @@
+"""What the pages share: templates, the Amsterdam clock, and the signed-in reader.
+
+Pages read through the same `Audit` as the API, so each page that shows client data is in
+the access log before it is sent. A page asked for without a session goes to the sign-in
+form (and the refusal is logged); a reader whose role has no pages is told so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from api.auth import READERS, Audit, resolve
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates", autoescape=True)
+
+
+def local(value: str | datetime | None, with_seconds: bool = False) -> str:
+    """An instant on the Europe/Amsterdam clock with its date, e.g. `2026-03-29 03:15 CEST`."""
+    if value is None or value == "":
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.isoformat()
+    shown = moment.astimezone(AMSTERDAM)
+    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if with_seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def local_date(value: str | datetime | None) -> str:
+    if value is None or value == "":
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d") if moment.tzinfo else str(value)
+
+
+TEMPLATES.env.filters["local"] = local
+TEMPLATES.env.filters["local_date"] = local_date
+
+
+class SignInRequiredError(Exception):
+    """No session: the page answers with a redirect to the sign-in form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+async def to_sign_in(_request: Request, error: Exception) -> RedirectResponse:
+    assert isinstance(error, SignInRequiredError)
+    return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='/')}", status_code=303)
+
+
+def page_reader(action: str, roles: Sequence[str] = READERS) -> Callable[[Request], Audit]:
+    """A dependency for pages: the session's reader with one of `roles`, or a logged refusal."""
+
+    def dependency(request: Request) -> Audit:
+        principal = resolve(request)
+        audit = Audit(request, action, principal)
+        if principal is None or principal.session is None:
+            audit.denied(401, "no session")
+            raise SignInRequiredError(request.url.path)
+        if principal.role not in roles:
+            raise audit.denied(403, f"the role {principal.role!r} has no such page")
+        request.state.audit = audit
+        return audit
+
+    return dependency
+
+
+def render(
+    request: Request, audit: Audit, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    principal = audit.principal
+    context.update(
+        request=request,
+        principal=principal,
+        csrf=principal.session.csrf if principal and principal.session else "",
+    )
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status)

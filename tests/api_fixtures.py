@@ -1,0 +1,101 @@
+"""A served ledger for the API and page tests: the demo's providers, a token per role.
+
+One store per module and store kind (building it costs a second or two), read through
+FastAPI's TestClient — the real application, the real store, no server process. Tests that
+write (POST events) use their own `fresh_served` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from cli.demo import demo_lines
+from conftest import POSTGRES_URL, _postgres_problem, reset_postgres
+from ledger.service import Ledger, RawMessage
+
+FEED_KEY = b"k" * 32
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Served:
+    ledger: Ledger
+    client: TestClient
+    providers: list[str]
+    tokens: dict[str, str] = field(default_factory=dict)  # name -> secret token
+    token_ids: dict[str, str] = field(default_factory=dict)
+
+    def as_(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def token(self, name: str, role: str, providers: tuple[str, ...] = ()) -> str:
+        record, secret = self.ledger.tokens.create(role, providers, f"test {name}", NOW)
+        self.tokens[name] = secret
+        self.token_ids[name] = record.token_id
+        return secret
+
+
+def fill(ledger: Ledger, measures: int = 36, seed: int = 7) -> list[str]:
+    lines = demo_lines(measures, seed)
+    ledger.submit([RawMessage(raw, f"demo.jsonl:{i}") for i, raw in enumerate(lines, 1)])
+    ledger.refresh_alerts()
+    with ledger.sql.transaction(commit=False) as c:
+        rows = c.execute("SELECT DISTINCT provider_id FROM view_status ORDER BY 1").fetchall()
+    return [r["provider_id"] for r in rows]
+
+
+def serve(ledger: Ledger, providers: list[str]) -> Served:
+    app = create_app(ledger, feed_key=FEED_KEY, refresh_interval_s=None)
+    client = TestClient(app, base_url="http://testserver")
+    served = Served(ledger, client, providers)
+    a, b = providers[0], providers[1]
+    served.token("A", "provider", (a,))
+    served.token("B", "provider", (b,))
+    served.token("igj", "inspectorate")
+    served.token("ingest-A", "ingest", (a,))
+    served.token("privacy-A", "privacy", (a,))
+    served.token("privacy-B", "privacy", (b,))
+    return served
+
+
+def _store(kind: str, tmp: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'ledger.db'}"
+    problem = _postgres_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem} (CI=true requires PostgreSQL)")
+        pytest.skip(problem)
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """The demo's data behind the API, on each store; read-only for the tests that use it."""
+    tmp = tmp_path_factory.mktemp("served")
+    saved = os.environ.get("LEDGER_KEY_FILE")
+    os.environ["LEDGER_KEY_FILE"] = str(tmp / "signing.key")
+    ledger = Ledger(_store(request.param, tmp))
+    try:
+        result = serve(ledger, fill(ledger))
+        with result.client:
+            yield result
+    finally:
+        ledger.close()
+        if saved is None:
+            os.environ.pop("LEDGER_KEY_FILE", None)
+        else:
+            os.environ["LEDGER_KEY_FILE"] = saved
