@@ -75,10 +75,10 @@ def check_grant(role: str, providers: Iterable[str]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(providers))
     if role not in SCOPED_ROLES:
         if chosen:
-            raise TokenError(f"a {role} token reads every provider; give it no --provider")
+            raise TokenError(f"{_a(role)} token reads every provider; give it no --provider")
         return ()
     if not chosen:
-        raise TokenError(f"a {role} token needs at least one --provider")
+        raise TokenError(f"{_a(role)} token needs at least one --provider")
     for provider in chosen:
         if not _PROVIDER_ID.fullmatch(provider):
             raise TokenError(
@@ -87,6 +87,10 @@ def check_grant(role: str, providers: Iterable[str]) -> tuple[str, ...]:
         if looks_like_bsn(provider):
             raise TokenError(f"provider id {provider!r} holds a BSN-like number")
     return chosen
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 def check_label(label: str) -> str:
