@@ -171,23 +171,23 @@ def access_log(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json([entry_json(e) for e in entries])
         return 0
+    # The table leaves out seq, scope, remote and detail so the time and the reader stay
+    # whole on a terminal; `--format json` has every field.
     rows = [
         {
-            "seq": e.seq,
             "at": local(e.at),
             "token_id": e.token_id,
             "label": e.label,
             "role": e.role,
             "action": e.action,
             "outcome": e.outcome,
-            "remote": e.remote,
             "read": _subjects(e.subjects),
         }
         for e in entries
     ]
     emit_table(
         rows,
-        ("seq", "at", "token_id", "label", "role", "action", "outcome", "remote", "read"),
+        ("at", "token_id", "label", "role", "action", "outcome", "read"),
     )
     return 0
 

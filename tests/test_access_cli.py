@@ -242,7 +242,7 @@ def test_access_log_table_shows_the_amsterdam_clock(
     code, out, _ = run(capsys, "--store", sqlite_url, "access-log", "--provider", "AGB:1")
     assert code == 0
     header, winter, summer = out.splitlines()
-    assert header.split()[:3] == ["seq", "at", "token_id"]
+    assert header.split() == ["at", "token_id", "label", "role", "action", "outcome", "read"]
     assert "2026-03-02 09:00:00 CET" in winter and "AGB:1 client cl-1 measure m1" in winter
     assert "2026-07-01 12:00:00 CEST" in summer and "inspectorate" in summer
 
