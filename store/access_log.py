@@ -79,9 +79,11 @@ def _checked(entry: AccessEntry) -> AccessEntry:
         raise AccessLogError(f"outcome {entry.outcome!r} is not one of {', '.join(OUTCOMES)}")
     if not entry.action.strip():
         raise AccessLogError("an access entry names its action")
+    if any(not s.provider_id for s in entry.subjects):
+        raise AccessLogError("a subject names its provider")
     subjects = tuple(
         Subject(
-            scrub(s.provider_id, 128) or "",
+            scrub(s.provider_id, 128) or "",  # not empty: checked above
             scrub(s.client_id, 128),
             scrub(s.measure_id, 128),
         )

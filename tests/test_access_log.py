@@ -180,6 +180,7 @@ def test_no_token_and_no_bsn_is_kept(ledger: Ledger) -> None:
         ({"at": datetime(2026, 3, 2, 9, 0)}, "offset"),
         ({"outcome": "ok"}, "outcome 'ok'"),
         ({"action": " "}, "action"),
+        ({"subjects": (Subject(""),)}, "provider"),
     ],
 )
 def test_an_entry_that_cannot_mean_anything_is_refused(
