@@ -1,4 +1,5 @@
-"""The ledger as one object: the event store, the dead-letter store and the views, wired.
+"""The ledger as one object: the event store, the dead letters, the views and the access
+tables (tokens and the access log), wired.
 
 This is the composition root: the one place that reads the settings (or takes them from the
 caller) and hands each adapter what it needs — a store URL, a key path, a cipher key, a
@@ -31,6 +32,8 @@ from projections.recorders import (
 )
 from projections.runner import PullProjector
 from projections.view_audit import Positions, ViewsReport, audit_views
+from store.access_log import AccessLog
+from store.access_tokens import AccessTokens
 from store.application import Incoming, LedgerApplication
 from store.checkpoints import Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
@@ -120,6 +123,10 @@ class Ledger:
             self.dead_letters.create_table()
             self.dlq_publications = DlqPublications(self.sql)
             self.dlq_publications.create_tables()
+            self.tokens = AccessTokens(self.sql)  # who may read through `serve`
+            self.tokens.create_table()
+            self.access_log = AccessLog(self.sql)  # every such read (NEN 7513)
+            self.access_log.create_tables()
             sqlite = self.store.dialect is SQLITE
             factory = self.app.factory
             self.views = factory.tracking_recorder(  # type: ignore[arg-type]

@@ -24,14 +24,9 @@ from eventsourcing.persistence import Tracking
 
 from domain.lifecycle import TYPE_RANK, MeasureState, care_order, fold, step
 from domain.measure import Stream
-from store.sql import Dialect, SqlCursor
+from store.sql import Dialect, SqlCursor, utc_key
 
 NAME = "measure_views"
-
-
-def utc_key(moment: datetime) -> str:
-    """Fixed-width UTC text that sorts like the instants it names, on both stores."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def ddl(dialect: Dialect) -> list[str]:

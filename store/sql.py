@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
@@ -112,6 +113,15 @@ class SqlCursor:
 
     def fetchone(self) -> Any:
         return self.raw.fetchone()
+
+
+def utc_key(moment: datetime) -> str:
+    """Fixed-width UTC text that sorts like the instants it names, on both stores.
+
+    Stored times keep the offset they were given (that is what was said); text with mixed
+    offsets does not sort by instant, so a table that is read by period keeps this beside it.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def dialect_of(datastore: Any) -> Dialect:

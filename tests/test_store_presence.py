@@ -25,6 +25,8 @@ READING = [
     ["verify"],
     ["checkpoint"],
     ["rebuild"],
+    ["token", "list"],
+    ["access-log"],
 ]
 
 
