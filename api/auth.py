@@ -60,18 +60,11 @@ def resolve(request: Request) -> Principal | None:
     session = request.app.state.sessions.get(request.cookies.get(COOKIE))
     if session is None:
         return None
-    record = _record(ledger, session.token_id)
-    if record is None:
+    record = ledger.tokens.get(session.token_id)
+    if record is None or not record.active:
         request.app.state.sessions.end(session.session_id)  # revoked: the session ends too
         return None
     return Principal(record, session)
-
-
-def _record(ledger: Ledger, token_id: str) -> TokenRecord | None:
-    for record in ledger.tokens.list():
-        if record.token_id == token_id:
-            return record if record.revoked_at is None else None
-    return None
 
 
 @dataclass

@@ -16,7 +16,7 @@ import structlog
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from cli import access, alerts, commands, consume, feed, report, rules, tamper
+from cli import access, alerts, commands, consume, feed, report, rules, serve, tamper
 from cli.arg_types import log_level, non_negative_int, positive_int
 from cli.context import CheckFailedError, InputError
 from cli.demo import DEMO_FILE
@@ -143,7 +143,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=commands.demo)
 
-    for extension in (alerts, tamper, consume, feed, report, rules, access):
+    for extension in (alerts, tamper, consume, feed, report, rules, access, serve):
         extension.register(command)
     return parser
 
