@@ -66,6 +66,8 @@ def events(
 ) -> list[dict[str, Any]]:
     """These events of the provider as timeline entries (with `kind` and `ref`), in care
     order, each with its retraction; ids it does not have are left out."""
+    if isinstance(event_ids, str):
+        raise TypeError("event_ids must be a sequence of event ids, not one string")
     if not in_scope(providers, provider_id):
         return []
     wanted = sorted(set(event_ids))

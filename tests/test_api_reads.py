@@ -364,3 +364,5 @@ def test_a_provider_reads_nothing_of_another_even_by_its_ids(store: Ledger) -> N
     assert all(not x for x in nothing)
     with pytest.raises(TypeError):
         reads.measures(store.sql, A, as_of=JUNE)
+    with pytest.raises(TypeError):
+        reads.events(store.sql, [A], A, "a-m2-1")
