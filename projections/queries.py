@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,15 +61,21 @@ def phase_counts(sql: SqlRunner) -> list[dict[str, Any]]:
 
 #: One measure's events with their retractions, in care order: read from the stream index,
 #: already in its order (tests/test_query_plans.py checks the plan).
-TIMELINE = (
-    "SELECT t.position, t.event_id, t.type, t.occurred_at, t.recorded_at, "
+TIMELINE_SELECT = (
+    "SELECT t.position, t.kind, t.ref, t.event_id, t.type, t.occurred_at, t.recorded_at, "
     "t.actor_role, t.actor_id, t.source, t.data, r.retraction_event_id, "
     "r.occurred_at AS retracted_at, r.reason AS retraction_reason "
     "FROM view_timeline t LEFT JOIN view_retractions r "
     "ON r.provider_id = t.provider_id AND r.target_event_id = t.event_id "
-    "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
-    "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.occurred_utc, "
-    "r.retraction_event_id"
+)
+#: The order `timeline_entries` needs: care order, an event's retractions side by side.
+TIMELINE_ORDER = (
+    "ORDER BY t.occurred_utc, t.type_rank, t.event_id, r.occurred_utc, r.retraction_event_id"
+)
+TIMELINE = (
+    TIMELINE_SELECT
+    + "WHERE t.provider_id = ? AND t.kind = 'measure' AND t.ref = ? "
+    + TIMELINE_ORDER
 )
 
 
@@ -76,12 +83,19 @@ def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str
     """Every event of one measure in care order, each with its retraction if it has one."""
     with sql.transaction(commit=False) as c:
         rows = c.execute(TIMELINE, [provider_id, measure_id]).fetchall()
+    return timeline_entries(rows)
+
+
+def timeline_entries(rows: Sequence[Any], *, with_ref: bool = False) -> list[dict[str, Any]]:
+    """Timeline entries from `TIMELINE_SELECT` rows in `TIMELINE_ORDER`; `with_ref` adds
+    each entry's `kind` ('measure' or 'authorization') and `ref` (its measure or order id)."""
     entries: list[dict[str, Any]] = []
     for r in rows:
         if entries and entries[-1]["position"] == r["position"]:
             continue  # retracted twice: the earliest retraction (the one that counts) is shown
         entries.append(
             {
+                **({"kind": r["kind"], "ref": r["ref"]} if with_ref else {}),
                 "position": r["position"],
                 "event_id": r["event_id"],
                 "type": r["type"],
@@ -127,10 +141,11 @@ def alerts(
     query += " ORDER BY since_utc, rule, alert_id"
     with sql.transaction(commit=False) as c:
         rows = c.execute(query, params).fetchall()
-    return [_alert(row, moment) for row in rows]
+    return [alert_from_row(row, moment) for row in rows]
 
 
-def _alert(row: Any, moment: str) -> Alert:
+def alert_from_row(row: Any, moment: str) -> Alert:
+    """A `view_alerts` row as of `moment` (a UTC key): resolved only if that happened by then."""
     resolved = row["resolved_utc"] is not None and row["resolved_utc"] <= moment
     return Alert(
         alert_id=row["alert_id"],

@@ -18,7 +18,7 @@ from typing import Any
 from consumers import jsonl
 from ledger.service import Ledger
 from projections import alert_index as ai
-from projections import queries
+from projections import alert_reads, api_reads, measure_reads, queries
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
@@ -44,6 +44,35 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
     ("timeline of a measure", queries.TIMELINE, [P, M], "view_timeline_stream",
      "view_timeline_stream"),
 ]  # fmt: skip
+
+
+def _api_reads(ledger: Ledger) -> list[tuple[str, str, list[Any], str, str | None]]:
+    """The API's hot reads, in the ledger's dialect: the alert pages, the measure pages (both
+    with the location subquery), a client's measures and a provider's last ingest."""
+    sql = ledger.sql
+    moment, since = "2027-01-01T00:00:00.000000Z", "2026-03-01T00:00:00.000000Z"
+    open_ = {"status": "open", "rule": None, "framework": None, "location": None,
+             "measure": None, "client_id": None}  # fmt: skip
+    everyone, everyone_params = alert_reads.alert_page_query(sql, moment, "low", None, None, open_)
+    one, one_params = alert_reads.alert_page_query(sql, moment, "high", P, [since, "0"], open_)
+    status_pk = ("sqlite_autoindex_view_status_1", "view_status_pkey")
+    return [
+        ("API alert page, every provider", everyone, [*everyone_params, 51], "view_alerts_page",
+         "view_alerts_page"),
+        ("API alert page, one provider, after a cursor", one, [*one_params, 51],
+         "view_alerts_provider_page", "view_alerts_provider_page"),
+        ("API measure page, every provider, after a cursor",
+         measure_reads.measure_page_query(sql, None, [P, M], ""), [P, M, 51], *status_pk),
+        ("API measure page, one provider, after a cursor",
+         measure_reads.measure_page_query(sql, P, [M], ""), [P, M, 51], *status_pk),
+        ("API client's measures", measure_reads.client_measures_query(sql), [P, C],
+         "view_status_client", "view_status_client"),
+        # PostgreSQL: not checked. With three providers a third of the newest rows are each
+        # one's, and reading the primary key backwards is right; with many providers it is
+        # not, and the planner takes the (provider_id, position) index.
+        ("API last ingest of a provider", api_reads.LAST_OF_PROVIDER, [P],
+         "view_timeline_provider_position", None),
+    ]  # fmt: skip
 
 
 def _fill(ledger: Ledger) -> None:
@@ -79,17 +108,30 @@ def test_hot_queries_use_their_index(store_url: str) -> None:
         if postgres:
             with ledger.sql.transaction(commit=True) as c:
                 c.execute("ANALYZE")
-        for name, sql, params, sqlite_index, postgres_index in HOT:
+        api = _api_reads(ledger)
+        checks: list[tuple[str, str, list[Any], str, str | None]] = [*HOT, *api]
+        for name, sql, params, sqlite_index, postgres_index in checks:
             if postgres:
                 nodes = _postgres_plan(ledger, sql, params)
                 scans = [n for n in nodes if n["Node Type"] == "Seq Scan"]
                 assert not scans, f"{name}: {scans}"
                 used = {n.get("Index Name") for n in nodes} - {None}
-                assert postgres_index in used, f"{name}: {used}"
+                assert postgres_index is None or postgres_index in used, f"{name}: {used}"
             else:
                 details = _sqlite_plan(ledger, sql, params)
                 first = details[0]
                 assert first.startswith("SEARCH"), f"{name}: {details}"
                 assert sqlite_index in first, f"{name}: {details}"
+            if (name, sql, params, sqlite_index, postgres_index) in api:
+                # A page is read in its index's order: the matching rows are not sorted (a
+                # measure's few proposals may be, in the location subquery), and nothing is
+                # scanned whole.
+                if postgres:
+                    top = next(n for n in nodes if n["Node Type"] != "Limit")
+                    assert top["Node Type"] == "Index Scan", f"{name}: {top['Node Type']}"
+                else:
+                    assert not [d for d in details if "TEMP B-TREE" in d or d.startswith("SCAN")], (
+                        f"{name}: {details}"
+                    )
     finally:
         ledger.close()

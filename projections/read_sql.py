@@ -1,0 +1,66 @@
+"""SQL pieces the API reads share, in each dialect where the two stores differ.
+
+Two values the views do not keep in a column are computed in SQL rather than in a Python
+loop per row, so a page of 500 costs one statement:
+
+- a measure's location: the `location_id` of its latest unretracted `measure.proposed` (the
+  proposal whose plan the status shows), read from the stored JSON of the timeline row;
+- a stored time as the ledger's UTC sort key (`measure_views.utc_key`). `next_deadline` is
+  kept as the rules give it, with its own offset (+01:00 in winter, +02:00 in summer), and
+  compared as text against an `as_of` in another offset it would be off by hours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.queries import STATUS_COLUMNS
+from store.sql import Dialect
+
+#: The JSON of a timeline row's data, one field of it as text.
+_JSON_FIELD = {
+    "sqlite": "json_extract({column}, '$.{field}')",
+    "postgresql": "(({column})::jsonb ->> '{field}')",
+}
+
+#: An ISO 8601 time with offset, as `utc_key` writes it (microseconds kept: the fraction of
+#: an isoformat() string sits before its offset, which is a whole number of minutes).
+_UTC_KEY = {
+    "sqlite": "(strftime('%Y-%m-%dT%H:%M:%S', {column}) || '.' || CASE WHEN "
+    "substr({column}, 20, 1) = '.' THEN substr({column}, 21, 6) ELSE '000000' END || 'Z')",
+    "postgresql": "to_char(({column})::timestamptz AT TIME ZONE 'UTC', "
+    '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')',
+}
+
+
+def utc_key_of(dialect: Dialect, column: str) -> str:
+    return _UTC_KEY[dialect.name].format(column=column)
+
+
+def location_of(dialect: Dialect, provider_column: str, measure_column: str) -> str:
+    """A scalar subquery: the measure's location as its latest counting proposal names it.
+
+    Care order (occurred, type rank, event id) as the status fold uses; it reads the
+    measure's rows from the stream index, so it costs one short index range per row.
+    """
+    value = _JSON_FIELD[dialect.name].format(column="p.data", field="location_id")
+    return (
+        f"(SELECT {value} FROM view_timeline p WHERE p.provider_id = {provider_column} "
+        f"AND p.kind = 'measure' AND p.ref = {measure_column} "
+        "AND p.type = 'measure.proposed' AND NOT EXISTS (SELECT 1 FROM view_retractions r "
+        "WHERE r.provider_id = p.provider_id AND r.target_event_id = p.event_id) "
+        "ORDER BY p.occurred_utc DESC, p.type_rank DESC, p.event_id DESC LIMIT 1)"
+    )
+
+
+def status_select(dialect: Dialect) -> str:
+    """The status columns of `view_status s` and the measure's `location_id`."""
+    columns = ", ".join(f"s.{name}" for name in STATUS_COLUMNS)
+    location = location_of(dialect, "s.provider_id", "s.measure_id")
+    return f"SELECT {columns}, {location} AS location_id FROM view_status s"
+
+
+def status_row(row: Any) -> dict[str, Any]:
+    item = {name: row[name] for name in (*STATUS_COLUMNS, "location_id")}
+    item["emergency"] = bool(item["emergency"])
+    return item
