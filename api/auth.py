@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import Request
-from store.access_log import AccessEntry, Subject
-from store.access_tokens import TokenRecord
 
 from api.problems import ProblemError
 from api.sessions import COOKIE, Session
 from ledger.service import Ledger
+from store.access_log import AccessEntry, Subject
+from store.access_tokens import TokenRecord
 
 READERS = ("provider", "inspectorate")
 

@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from projections.api_reads import SEVERITY_ORDER, CursorError
-from store.access_log import Subject
 
 from api import shaping
 from api.auth import Audit
 from api.deps import feed_key_of, ledger_of
 from api.web import AMSTERDAM, page_reader, render
 from projections import api_reads
+from projections.api_reads import SEVERITY_ORDER, CursorError
+from store.access_log import Subject
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Audit, Depends(page_reader("view overview"))]

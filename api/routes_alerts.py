@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from projections.api_reads import CursorError
-from store.access_log import Subject
 
 from api import shaping
 from api.auth import Audit, audited
@@ -14,6 +12,8 @@ from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
 from api.problems import ProblemError, responses
 from api.schemas import AlertDetail, AlertPage
 from projections import api_reads
+from projections.api_reads import CursorError
+from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 ERRORS = responses(400, 401, 403, 404, 422)

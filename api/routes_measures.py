@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from projections.api_reads import SEVERITY_ORDER, CursorError
-from store.access_log import Subject
 
 from api import shaping
 from api.auth import Audit, audited
@@ -15,6 +13,8 @@ from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
 from api.problems import ProblemError, responses
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
 from projections import api_reads, queries
+from projections.api_reads import SEVERITY_ORDER, CursorError
+from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
 ERRORS = responses(401, 403, 404, 422)

@@ -8,8 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from projections.api_reads import CursorError
-from store.access_log import Subject
 
 from api.auth import Audit, audited
 from api.deps import Cursor, Limit, ledger_of, moment
@@ -17,6 +15,8 @@ from api.ingest import MAX_BODY_BYTES, ingest_body, read_limited
 from api.problems import ProblemError, responses
 from api.schemas import AccessPage, AccessRecord, Checkpoint, Health, IngestResult, RejectPage
 from projections import api_reads
+from projections.api_reads import CursorError
+from store.access_log import Subject
 from store.checkpoints import public_pem
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])

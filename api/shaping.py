@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from store.access_log import Subject
-
 from api.auth import Principal
 from api.problems import ProblemError
 from api.schemas import Authorisation, Measure, TimelineEntry
 from domain.alerts import Alert
 from domain.feed_changes import client_ref
+from store.access_log import Subject
 
 
 def client_fields(

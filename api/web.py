@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from api.auth import READERS, Audit, resolve
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates", autoescape=True)
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes .html
 
 
 def local(value: str | datetime | None, with_seconds: bool = False) -> str:

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import POSTGRES_URL, _postgres_problem, reset_postgres
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cli.demo import demo_lines
-from conftest import POSTGRES_URL, _postgres_problem, reset_postgres
 from ledger.service import Ledger, RawMessage
 
 FEED_KEY = b"k" * 32

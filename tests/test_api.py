@@ -60,7 +60,9 @@ def test_the_inspectorate_sees_every_provider_but_only_client_refs(served: Serve
 def test_one_measure_has_status_timeline_alerts_and_basis(served: Served) -> None:
     alerts = _walk(served, "A", "/api/v1/alerts", all="true")
     with_measure = next(a for a in alerts if a["measure_id"])
-    r = _get(served, "A", f"/api/v1/measures/{with_measure['provider_id']}/{with_measure['measure_id']}")
+    r = _get(
+        served, "A", f"/api/v1/measures/{with_measure['provider_id']}/{with_measure['measure_id']}"
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["measure"]["measure_id"] == with_measure["measure_id"]
