@@ -124,6 +124,14 @@ def audited(action: str, roles: Sequence[str] = READERS) -> Callable[[Request], 
             raise audit.denied(
                 403, f"the role {principal.role!r} may not {action}; allowed: {', '.join(roles)}"
             )
+        if principal.role == "inspectorate" and request.app.state.feed_key is None:
+            audit.failed("no feed key")
+            raise ProblemError(
+                503,
+                "serve has no feed key (LEDGER_FEED_KEY_FILE or LEDGER_FEED_KEY), so it cannot "
+                "show the inspectorate clients as client_ref",
+                slug="no-feed-key",
+            )
         request.state.audit = audit
         return audit
 

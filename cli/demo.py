@@ -174,6 +174,10 @@ def run_demo(args: argparse.Namespace) -> int:
             f"  {cli} timeline {example['provider_id']} {example['measure_id']}\n"
             f"  {cli} alerts --all --format json\n"
             f"  {cli} rejects\n"
-            f"  {cli} verify"
+            f"  {cli} verify\n"
+            "\nOpen it in a browser (the token is printed once; keep it):\n"
+            f"  {cli} token create --role provider --provider {example['provider_id']} "
+            "--label 'demo officer'\n"
+            f"  {cli} serve    # then http://127.0.0.1:8000/ and sign in with that token"
         )
     return 0

@@ -7,9 +7,7 @@ import sys
 from collections.abc import Callable
 
 import structlog
-import uvicorn
 
-from api.app import create_app
 from cli.arg_types import positive_int
 from cli.context import open_ledger
 from ledger.keys import FeedKeyError, feed_key
@@ -31,6 +29,11 @@ def register(command: Command) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    # Imported here: FastAPI and uvicorn cost about a second, which no other command pays.
+    import uvicorn
+
+    from api.app import create_app
+
     try:
         key: bytes | None = feed_key(args.settings)
     except FeedKeyError as error:

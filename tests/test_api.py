@@ -171,3 +171,17 @@ def test_privacy_officers_see_every_read_of_their_providers_data(served: Served)
     # the read of the log is itself logged
     last = served.ledger.access_log.read(provider_id=a)[-1]
     assert last.action == "read access log" and last.token_id == served.token_ids["privacy-A"]
+
+
+def test_without_a_feed_key_the_inspectorate_is_refused_and_providers_are_not(
+    served: Served,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    keyless = TestClient(create_app(served.ledger, feed_key=None, refresh_interval_s=None))
+    r = keyless.get("/api/v1/measures", headers=served.as_("igj"))
+    assert r.status_code == 503 and "feed key" in r.json()["detail"]
+    assert served.ledger.access_log.read(token_id=served.token_ids["igj"])[-1].outcome == "failed"
+    assert keyless.get("/api/v1/measures", headers=served.as_("A")).status_code == 200
