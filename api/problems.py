@@ -25,6 +25,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    411: "Length required",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid request",

@@ -185,3 +185,12 @@ def test_without_a_feed_key_the_inspectorate_is_refused_and_providers_are_not(
     assert r.status_code == 503 and "feed key" in r.json()["detail"]
     assert served.ledger.access_log.read(token_id=served.token_ids["igj"])[-1].outcome == "failed"
     assert keyless.get("/api/v1/measures", headers=served.as_("A")).status_code == 200
+
+
+def test_a_form_body_is_bounded_before_it_is_read(served: Served) -> None:
+    big = served.client.post(
+        "/sign-in",
+        content=b"token=" + b"x" * 70_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert big.status_code == 413 and big.headers["content-type"].startswith(PROBLEM)
