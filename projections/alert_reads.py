@@ -191,13 +191,19 @@ def alert(
     sql: SqlRunner, providers: Providers, alert_id: str, *, as_of: datetime
 ) -> AlertRow | None:
     """One alert as of `as_of`; None if unknown, outside the scope, or not yet raised then."""
-    moment = utc_key(as_of)
-    query = alert_columns(sql.dialect) + "FROM view_alerts a WHERE a.alert_id = ?"
-    with sql.transaction(commit=False) as c:
-        row = c.execute(query, [alert_id]).fetchone()
-    if row is None or not in_scope(providers, row["provider_id"]) or row["since_utc"] > moment:
+    chosen = scope(providers)
+    if chosen == []:
         return None
-    return _row(row, moment)
+    moment = utc_key(as_of)
+    where, params = scope_clause("a.provider_id", chosen)
+    query = (
+        alert_columns(sql.dialect)
+        + "FROM view_alerts a WHERE a.alert_id = ? AND a.since_utc <= ?"
+        + where
+    )
+    with sql.transaction(commit=False) as c:
+        row = c.execute(query, [alert_id, moment, *params]).fetchone()
+    return _row(row, moment) if row is not None else None
 
 
 #: Read from `view_alerts_counts` (every provider) or `view_alerts_provider_page` (scoped).
