@@ -25,6 +25,7 @@ from domain.alerts import Alert
 from domain.facts import Fact, data_from_json
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
+from projections import read_indexes
 from projections.measure_views import utc_key
 from store.sql import Dialect, SqlCursor
 
@@ -60,15 +61,9 @@ def ddl(dialect: Dialect) -> list[str]:
         "CREATE INDEX IF NOT EXISTS view_alerts_since ON view_alerts (since_utc)",
         "CREATE INDEX IF NOT EXISTS view_alerts_measure ON view_alerts (provider_id, measure_id)",
         "CREATE INDEX IF NOT EXISTS view_alerts_client ON view_alerts (provider_id, client_id)",
-        # The API's alert list, most severe first: one range per severity in page order, for
-        # every provider and per provider (projections/alert_reads.py; plans checked in
-        # tests/test_query_plans.py).
-        "CREATE INDEX IF NOT EXISTS view_alerts_page ON view_alerts "
-        "(severity, since_utc, alert_id)",
-        "CREATE INDEX IF NOT EXISTS view_alerts_provider_page ON view_alerts "
-        "(provider_id, severity, since_utc, alert_id)",
         "CREATE TABLE IF NOT EXISTS view_alert_rulebook ("
         "id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, version TEXT NOT NULL)",
+        *read_indexes.ddl(dialect),
     ]
 
 

@@ -34,7 +34,7 @@ from projections.read_paging import (
     scope,
     scope_clause,
 )
-from projections.read_sql import location_of
+from projections.read_sql import location_of, measures_at_location
 from store.sql import Dialect, SqlRunner
 
 
@@ -45,10 +45,23 @@ class AlertRow:
     location_id: str | None  # the measure's location; None for an authorisation's alert
 
 
-def alert_select(dialect: Dialect) -> str:
+def alert_columns(dialect: Dialect) -> str:
     columns = ", ".join(f"a.{name}" for name in ALERT_COLUMNS)
     location = location_of(dialect, "a.provider_id", "a.measure_id")
-    return f"SELECT {columns}, {location} AS location_id FROM view_alerts a"
+    return f"SELECT {columns}, {location} AS location_id "
+
+
+def alert_source(dialect: Dialect, location: str | None) -> tuple[str, list[Any]]:
+    """FROM and the first WHERE terms. At a location, the alerts are read per measure at it
+    (CROSS JOIN: SQLite keeps that order) and sorted: scanning a severity's range for the
+    few at one location would read nearly all of it."""
+    if location is None:
+        return "FROM view_alerts a WHERE", []
+    return (
+        f"FROM {measures_at_location(dialect)} m CROSS JOIN view_alerts a "
+        "WHERE a.provider_id = m.provider_id AND a.measure_id = m.ref AND",
+        [location, location],
+    )
 
 
 def alert_page_query(
@@ -61,8 +74,9 @@ def alert_page_query(
 ) -> tuple[str, list[Any]]:
     """One severity's alerts (of one provider, or of all) after a key, in page order; the
     parameters include everything but the LIMIT, which comes last."""
-    query = alert_select(sql.dialect) + " WHERE a.severity = ? AND a.since_utc <= ?"
-    params: list[Any] = [severity, moment]
+    source, params = alert_source(sql.dialect, filters["location"])
+    query = f"{alert_columns(sql.dialect)}{source} a.severity = ? AND a.since_utc <= ?"
+    params += [severity, moment]
     if provider_id is not None:
         query += " AND a.provider_id = ?"
         params.append(provider_id)
@@ -82,9 +96,6 @@ def alert_page_query(
     if filters["measure"] is not None:
         query += " AND a.measure_id = ?"
         params.append(filters["measure"][1])
-    if filters["location"] is not None:
-        query += f" AND {location_of(sql.dialect, 'a.provider_id', 'a.measure_id')} = ?"
-        params.append(filters["location"])
     return query + " ORDER BY a.since_utc, a.alert_id LIMIT ?", params
 
 
@@ -180,13 +191,25 @@ def alert(
     sql: SqlRunner, providers: Providers, alert_id: str, *, as_of: datetime
 ) -> AlertRow | None:
     """One alert as of `as_of`; None if unknown, outside the scope, or not yet raised then."""
-    moment = utc_key(as_of)
-    query = alert_select(sql.dialect) + " WHERE a.alert_id = ?"
-    with sql.transaction(commit=False) as c:
-        row = c.execute(query, [alert_id]).fetchone()
-    if row is None or not in_scope(providers, row["provider_id"]) or row["since_utc"] > moment:
+    chosen = scope(providers)
+    if chosen == []:
         return None
-    return _row(row, moment)
+    moment = utc_key(as_of)
+    where, params = scope_clause("a.provider_id", chosen)
+    query = (
+        alert_columns(sql.dialect)
+        + "FROM view_alerts a WHERE a.alert_id = ? AND a.since_utc <= ?"
+        + where
+    )
+    with sql.transaction(commit=False) as c:
+        row = c.execute(query, [alert_id, moment, *params]).fetchone()
+    return _row(row, moment) if row is not None else None
+
+
+#: Read from `view_alerts_counts` (every provider) or `view_alerts_provider_page` (scoped).
+ALERT_COUNTS = (
+    f"SELECT a.rule, a.severity, COUNT(*) AS n FROM view_alerts a WHERE {open_alert_clause('a')}"
+)
 
 
 def alert_counts(sql: SqlRunner, providers: Providers, as_of: datetime) -> list[dict[str, Any]]:
@@ -197,11 +220,8 @@ def alert_counts(sql: SqlRunner, providers: Providers, as_of: datetime) -> list[
     moment = utc_key(as_of)
     where, params = scope_clause("a.provider_id", chosen)
     with sql.transaction(commit=False) as c:
-        rows = c.execute(
-            f"SELECT a.rule, a.severity, COUNT(*) AS n FROM view_alerts a WHERE "
-            f"{open_alert_clause('a')}{where} GROUP BY a.rule, a.severity",
-            [moment, moment, *params],
-        ).fetchall()
+        query = ALERT_COUNTS + where + " GROUP BY a.rule, a.severity"
+        rows = c.execute(query, [moment, moment, *params]).fetchall()
     result = [{"rule": r["rule"], "severity": r["severity"], "open": r["n"]} for r in rows]
     order = {name: rank for rank, name in enumerate(SEVERITY_ORDER)}
     return sorted(result, key=lambda r: (order[r["severity"]], -r["open"], r["rule"]))

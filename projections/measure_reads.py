@@ -24,7 +24,13 @@ from projections.read_paging import (
     scope_clause,
     texts,
 )
-from projections.read_sql import location_of, status_row, status_select, utc_key_of
+from projections.read_sql import (
+    measures_at_location,
+    status_row,
+    status_select,
+    utc_key_of,
+    wall_clock_bounds,
+)
 from store.sql import SqlRunner
 
 #: Most severe first: the order alert lists are read in.
@@ -55,12 +61,12 @@ def measure_filters(
             where += f" AND s.{column} = ?"
             params.append(filters[column])
     if filters["location"] is not None:
-        where += f" AND {location_of(dialect, 's.provider_id', 's.measure_id')} = ?"
-        params.append(filters["location"])
+        where += f" AND (s.provider_id, s.measure_id) IN {measures_at_location(dialect)}"
+        params += [filters["location"], filters["location"]]
     deadline = utc_key_of(dialect, "s.next_deadline")
     if filters["overdue"] is True:
-        where += f" AND s.next_deadline IS NOT NULL AND {deadline} < ?"
-        params.append(moment)
+        where += f" AND s.next_deadline < ? AND {deadline} < ?"
+        params += [wall_clock_bounds(as_of, as_of)[1], moment]
     elif filters["overdue"] is False:
         where += f" AND (s.next_deadline IS NULL OR {deadline} >= ?)"
         params.append(moment)
@@ -184,11 +190,14 @@ def client_measures_query(sql: SqlRunner) -> str:
 
 
 def due_query(sql: SqlRunner, chosen: list[str] | None) -> tuple[str, list[str]]:
+    """Read on `view_status_deadline`; parameters: the text bounds, the exact bounds, the
+    scope's providers, the limit."""
     deadline = utc_key_of(sql.dialect, "s.next_deadline")
     where, params = scope_clause("s.provider_id", chosen)
     query = (
         status_select(sql.dialect)
-        + f" WHERE s.next_deadline IS NOT NULL AND {deadline} >= ? AND {deadline} <= ?"
+        + " WHERE s.next_deadline >= ? AND s.next_deadline < ?"
+        + f" AND {deadline} >= ? AND {deadline} <= ?"
         + where
         + f" ORDER BY {deadline}, s.provider_id, s.measure_id LIMIT ?"
     )
@@ -211,7 +220,7 @@ def due(
     if chosen == []:
         return []
     query, params = due_query(sql, chosen)
-    bounds = [utc_key(as_of), utc_key(as_of + within)]
+    bounds = [*wall_clock_bounds(as_of, as_of + within), utc_key(as_of), utc_key(as_of + within)]
     with sql.transaction(commit=False) as c:
         rows = c.execute(query, [*bounds, *params, limit]).fetchall()
     return [status_row(r) for r in rows]

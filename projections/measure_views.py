@@ -45,9 +45,6 @@ def ddl(dialect: Dialect) -> list[str]:
         "DROP INDEX IF EXISTS view_timeline_client",
         "CREATE INDEX IF NOT EXISTS view_timeline_client_ref ON view_timeline "
         "(provider_id, client_id, kind, ref)",
-        # A provider's newest event (the API's "last ingest"), however long ago it was.
-        "CREATE INDEX IF NOT EXISTS view_timeline_provider_position ON view_timeline "
-        "(provider_id, position)",
         "CREATE TABLE IF NOT EXISTS view_retractions ("
         "provider_id TEXT NOT NULL, target_event_id TEXT NOT NULL, "
         "retraction_event_id TEXT NOT NULL, occurred_at TEXT NOT NULL, "
@@ -60,9 +57,6 @@ def ddl(dialect: Dialect) -> list[str]:
         "first_applied_at TEXT, last_applied_at TEXT, ended_at TEXT, end_reason TEXT, "
         "last_occurred_at TEXT, facts INTEGER NOT NULL, next_deadline TEXT, "
         "next_deadline_rule TEXT, PRIMARY KEY (provider_id, measure_id))",
-        # A client's measures (the API's client page) without scanning the provider's.
-        "CREATE INDEX IF NOT EXISTS view_status_client ON view_status "
-        "(provider_id, client_id, measure_id)",
     ]
 
 

@@ -1,6 +1,6 @@
 """A small two-provider store for the API read tests: measures, orders, retractions, rejects.
 
-Provider A has nine measures across the three laws and four locations, two clients, two
+Provider A has nine Wzd and Wvggz measures at four locations (two name none), two clients, two
 authorisations (one corrected by a retraction, one wholly retracted) and a dead letter;
 provider B reuses A's client pseudonym, location code, authorisation id and a measure's
 phase, so any read that forgets the scope finds B's rows.
@@ -62,7 +62,9 @@ def order(provider: str, event_id: str, at: str, client: str, **data: Any) -> di
     )
 
 
-def retraction(provider: str, measure: str, client: str, event_id: str, target: str, at: str):
+def retraction(
+    provider: str, measure: str, client: str, event_id: str, target: str, at: str
+) -> dict[str, Any]:
     return event(
         "event.retracted",
         event_id=event_id,
