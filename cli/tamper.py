@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,13 @@ def verify(args: argparse.Namespace) -> int:
                 trusted, against, advance, unchecked_because=why, grace_s=args.grace
             )
         views = _views(ledger, report.state, args) if args.views else None
+        ledger.verify_runs.record(
+            datetime.now(UTC),
+            report.state,
+            report.records,
+            report.head_position,
+            views["state"] if views else None,
+        )
     finally:
         ledger.close()
     body = report.as_dict()

@@ -49,6 +49,7 @@ from store.schema_lock import schema_lock
 from store.sql import SQLITE, SqlRunner
 from store.urls import StoreUrl
 from store.verify import DEFAULT_GRACE_S, Outside, Report, verify_ledger
+from store.verify_runs import VerifyRuns
 
 log = structlog.get_logger("measure_ledger.ingest")
 
@@ -123,6 +124,8 @@ class Ledger:
             self.dead_letters.create_table()
             self.dlq_publications = DlqPublications(self.sql)
             self.dlq_publications.create_tables()
+            self.verify_runs = VerifyRuns(self.sql)
+            self.verify_runs.create_table()
             self.tokens = AccessTokens(self.sql)  # who may read through `serve`
             self.tokens.create_table()
             self.access_log = AccessLog(self.sql)  # every such read (NEN 7513)

@@ -27,6 +27,19 @@ def test_untouched_ledger_verifies(stored: Ledger, capsys: pytest.CaptureFixture
     assert report["unsigned_records"] == 0
 
 
+def test_each_verify_run_is_recorded_for_the_integrity_page(
+    stored: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert stored.verify_runs.latest() is None
+    verify(stored.store.url, capsys)
+    run = stored.verify_runs.latest()
+    assert run is not None and (run.state, run.records, run.views) == ("intact", 18, None)
+    sql(stored, "UPDATE {events} SET state = ? WHERE {pos} = 3", [b"{}"])
+    verify(stored.store.url, capsys)
+    damaged = stored.verify_runs.latest()
+    assert damaged is not None and damaged.state == "damaged" and damaged.at >= run.at
+
+
 def test_one_changed_byte_is_named(stored: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
     """An UPDATE of one byte of a stored event's state names that event."""
     [row] = sql(stored, "SELECT state FROM {events} WHERE {pos} = 4")
