@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api import shaping
+from api import details, shaping
 from api.auth import Audit, audited
 from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
 from api.problems import ProblemError, responses
@@ -76,15 +76,9 @@ def get_alert(
     """One alert with its evidence events (each a timeline entry of its measure)."""
     principal = audit.principal
     assert principal is not None
-    sql = ledger_of(request).sql
-    found = api_reads.alert(sql, principal.providers, alert_id, as_of=moment(as_of))
+    sql, key = ledger_of(request).sql, feed_key_of(request)
+    found = details.alert_detail(sql, principal, key, alert_id, moment(as_of))
     if found is None:
         raise audit.not_found([], "no such alert")
-    a = found.alert
-    evidence = api_reads.events(sql, principal.providers, a.provider_id, list(a.evidence))
-    detail = AlertDetail(
-        alert=shaping.alert(principal, feed_key_of(request), a, found.client_id),
-        evidence=[shaping.entry(principal, e) for e in evidence],
-    )
-    audit.allowed([Subject(a.provider_id, found.client_id, a.measure_id)])
-    return detail
+    audit.allowed(found.subjects)
+    return found.detail
