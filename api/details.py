@@ -115,8 +115,9 @@ def covering_authorisations(
 
 
 def in_force(authorisation: dict[str, Any], now: datetime) -> bool:
-    """Not ended, and `now` within its validity (an open bound holds)."""
-    if authorisation.get("ended_at"):
+    """Registered (a registration that counts gives it a validity), not ended, and `now`
+    within its validity."""
+    if authorisation.get("ended_at") or authorisation.get("valid_from") is None:
         return False
     start, until = authorisation.get("valid_from"), authorisation.get("valid_until")
     return (start is None or datetime.fromisoformat(start) <= now) and (
