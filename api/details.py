@@ -8,12 +8,13 @@ returns the shaped detail with the access log's subjects, so the caller logs wha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from api import shaping
-from api.auth import Principal
+from api.auth import Audit, Principal
 from api.schemas import (
     AlertDetail,
     Authorisation,
@@ -27,6 +28,23 @@ from store.access_log import Subject
 from store.sql import SqlRunner
 
 T = TypeVar("T")
+
+
+class _Read(Protocol):
+    @property
+    def subjects(self) -> list[Subject]: ...
+
+
+R = TypeVar("R", bound=_Read)
+
+
+def logged(audit: Audit, found: R | None, missing: Sequence[Subject], what: str) -> R:
+    """The read in the access log before it is answered: allowed with what it read, or
+    the 404 to raise (logged "not found", the same for absent and out of scope)."""
+    if found is None:
+        raise audit.not_found(list(missing), what)
+    audit.allowed(found.subjects)
+    return found
 
 
 @dataclass(frozen=True)

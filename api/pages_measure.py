@@ -17,7 +17,7 @@ from markupsafe import Markup
 from api import details, page_timeline, time_axis
 from api.auth import Audit
 from api.clock import end_of_day
-from api.deps import feed_key_of, ledger_of
+from api.deps import reader_of
 from api.web import page_reader, render
 from domain.alerts import Alert
 from domain.rulebook import Rulebook
@@ -40,15 +40,14 @@ def measure_page(
     alert: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     """Header, time axis, timeline and alerts; `alert` (one of its own) marks its evidence."""
-    principal = audit.principal
-    assert principal is not None
-    ledger = ledger_of(request)
+    principal, ledger, key = reader_of(audit, request)
     now = datetime.now(UTC)
-    found = details.measure_detail(
-        ledger.sql, principal, feed_key_of(request), provider_id, measure_id, now
+    found = details.logged(
+        audit,
+        details.measure_detail(ledger.sql, principal, key, provider_id, measure_id, now),
+        [Subject(provider_id, None, measure_id)],
+        "no such measure",
     )
-    if found is None:
-        raise audit.not_found([Subject(provider_id, None, measure_id)], "no such measure")
     detail, book = found.detail, ledger.alert_index.index.rulebook
     m = detail.measure
     chosen = next((a for a in detail.alerts if a.alert_id == alert), None)
@@ -65,7 +64,6 @@ def measure_page(
     rows = page_timeline.rows(
         detail.timeline, evidence=evidence, late=page_timeline.late_after(book)
     )
-    audit.allowed(found.subjects)
     return render(
         request,
         audit,
@@ -90,19 +88,19 @@ def alert_page(
     as_of_date: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     """The alert's sentence, article, rulebook, both moments, its evidence and its measure."""
-    principal = audit.principal
-    assert principal is not None
-    ledger = ledger_of(request)
+    principal, ledger, key = reader_of(audit, request)
     as_of = end_of_day(as_of_date)
-    found = details.alert_detail(ledger.sql, principal, feed_key_of(request), alert_id, as_of)
-    if found is None:
-        raise audit.not_found([], "no such alert")
+    found = details.logged(
+        audit,
+        details.alert_detail(ledger.sql, principal, key, alert_id, as_of),
+        [],
+        "no such alert",
+    )
     a = found.detail.alert
     book = ledger.alert_index.index.rulebook
     rows = page_timeline.rows(
         found.detail.evidence, evidence=a.evidence, late=page_timeline.late_after(book)
     )
-    audit.allowed(found.subjects)
     return render(
         request,
         audit,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api import details, page_timeline
 from api.auth import Audit
-from api.deps import feed_key_of, ledger_of
+from api.deps import reader_of
 from api.web import page_reader, render
 from store.access_log import Subject
 
@@ -30,14 +30,11 @@ def client_page(
     audit: Annotated[Audit, Depends(page_reader("view client", ("provider",)))],
 ) -> HTMLResponse:
     """The client's measures and authorisations, each linked to its page."""
-    principal = audit.principal
-    assert principal is not None
-    sql, key = ledger_of(request).sql, feed_key_of(request)
-    found = details.client_detail(sql, principal, key, provider_id, client_id)
-    if found is None:
-        raise audit.not_found([Subject(provider_id, client_id, None)], "no such client")
-    audit.allowed(found.subjects)
-    return render(request, audit, "client.html", d=found.detail)
+    principal, ledger, key = reader_of(audit, request)
+    found = details.client_detail(ledger.sql, principal, key, provider_id, client_id)
+    missing = [Subject(provider_id, client_id, None)]
+    d = details.logged(audit, found, missing, "no such client").detail
+    return render(request, audit, "client.html", d=d)
 
 
 @router.get("/authorisations/{provider_id}/{authorization_id}", response_class=HTMLResponse)
@@ -48,17 +45,11 @@ def authorisation_page(
     audit: Annotated[Audit, Depends(page_reader("view authorisation"))],
 ) -> HTMLResponse:
     """Its validity, its events (both clocks, corrections) and the measures it covers."""
-    principal = audit.principal
-    assert principal is not None
-    ledger = ledger_of(request)
-    found = details.authorisation_detail(
-        ledger.sql, principal, feed_key_of(request), provider_id, authorization_id
-    )
-    if found is None:
-        raise audit.not_found([Subject(provider_id, None, None)], "no such authorisation")
-    d = found.detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.authorisation_detail(ledger.sql, principal, key, provider_id, authorization_id)
+    missing = [Subject(provider_id, None, None)]
+    d = details.logged(audit, found, missing, "no such authorisation").detail
     late = page_timeline.late_after(ledger.alert_index.index.rulebook)
-    audit.allowed(found.subjects)
     return render(
         request,
         audit,

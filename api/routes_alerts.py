@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
+from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
 from api.problems import ProblemError, responses
 from api.schemas import AlertDetail, AlertPage
 from projections import api_reads
@@ -74,11 +74,6 @@ def get_alert(
     as_of: AsOf = None,
 ) -> AlertDetail:
     """One alert with its evidence events (each a timeline entry of its measure)."""
-    principal = audit.principal
-    assert principal is not None
-    sql, key = ledger_of(request).sql, feed_key_of(request)
-    found = details.alert_detail(sql, principal, key, alert_id, moment(as_of))
-    if found is None:
-        raise audit.not_found([], "no such alert")
-    audit.allowed(found.subjects)
-    return found.detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.alert_detail(ledger.sql, principal, key, alert_id, moment(as_of))
+    return details.logged(audit, found, [], "no such alert").detail

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
+from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
 from api.problems import ProblemError, responses
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
 from projections import api_reads
@@ -76,14 +76,12 @@ def get_measure(
     audit: Annotated[Audit, Depends(audited("view measure"))],
 ) -> MeasureDetail:
     """Status, next deadline, legal basis in force, every alert and the whole timeline."""
-    principal = audit.principal
-    assert principal is not None
-    sql, key = ledger_of(request).sql, feed_key_of(request)
-    found = details.measure_detail(sql, principal, key, provider_id, measure_id, datetime.now(UTC))
-    if found is None:
-        raise audit.not_found([Subject(provider_id, None, measure_id)], "no such measure")
-    audit.allowed(found.subjects)
-    return found.detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.measure_detail(
+        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC)
+    )
+    missing = [Subject(provider_id, None, measure_id)]
+    return details.logged(audit, found, missing, "no such measure").detail
 
 
 @router.get("/clients/{provider_id}/{client_id}", response_model=ClientDetail, responses=ERRORS)
@@ -94,14 +92,10 @@ def get_client(
     audit: Annotated[Audit, Depends(audited("view client", roles=("provider",)))],
 ) -> ClientDetail:
     """A client's measures and authorisations, by the provider's own pseudonym."""
-    principal = audit.principal
-    assert principal is not None
-    sql, key = ledger_of(request).sql, feed_key_of(request)
-    found = details.client_detail(sql, principal, key, provider_id, client_id)
-    if found is None:
-        raise audit.not_found([Subject(provider_id, client_id, None)], "no such client")
-    audit.allowed(found.subjects)
-    return found.detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.client_detail(ledger.sql, principal, key, provider_id, client_id)
+    missing = [Subject(provider_id, client_id, None)]
+    return details.logged(audit, found, missing, "no such client").detail
 
 
 @router.get(
@@ -116,14 +110,10 @@ def get_authorisation(
     audit: Annotated[Audit, Depends(audited("view authorisation"))],
 ) -> AuthorisationDetail:
     """One authorisation (machtiging, crisismaatregel, ...), its events and what it covers."""
-    principal = audit.principal
-    assert principal is not None
-    sql, key = ledger_of(request).sql, feed_key_of(request)
-    found = details.authorisation_detail(sql, principal, key, provider_id, authorization_id)
-    if found is None:
-        raise audit.not_found([Subject(provider_id, None, None)], "no such authorisation")
-    audit.allowed(found.subjects)
-    return found.detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.authorisation_detail(ledger.sql, principal, key, provider_id, authorization_id)
+    missing = [Subject(provider_id, None, None)]
+    return details.logged(audit, found, missing, "no such authorisation").detail
 
 
 __all__ = ["SEVERITY_ORDER", "router"]

@@ -30,7 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from api_fixtures import fill
+from api_fixtures import fill, key_file
+from conftest import stop
 
 from ledger.service import Ledger
 from projections import api_reads
@@ -103,13 +104,12 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"serve did not answer /healthz within 30 s: {log.read_text()[-3000:]}")
 
 
-def _demo_store(store: str, key_file: Path) -> tuple[str, dict[str, str]]:
+def _demo_store(store: str, path: Path) -> tuple[str, dict[str, str]]:
     """The demo's 40 measures (the `demo` command's stream, through the fixtures' helper):
     the provider of a critical alert, and the tokens of its privacy officer and of the
     inspectorate (the officer's own is made with `token create`)."""
-    saved = os.environ.get("LEDGER_KEY_FILE")
-    os.environ["LEDGER_KEY_FILE"] = str(key_file)
-    ledger = Ledger(store)
+    with key_file(path):
+        ledger = Ledger(store)
     try:
         fill(ledger, measures=40)
         ledger.checkpoints.seal()
@@ -121,10 +121,6 @@ def _demo_store(store: str, key_file: Path) -> tuple[str, dict[str, str]]:
         _, inspectorate = ledger.tokens.create("inspectorate", (), "inspector", now)
     finally:
         ledger.close()
-        if saved is None:
-            os.environ.pop("LEDGER_KEY_FILE", None)
-        else:
-            os.environ["LEDGER_KEY_FILE"] = saved
     return provider, {"privacy": privacy, "inspectorate": inspectorate}
 
 
@@ -137,11 +133,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     wait for one another.
     """
     tmp = tmp_path_factory.mktemp("browser")
-    key_file = tmp / "signing.key"
+    signing = tmp / "signing.key"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env |= {"LEDGER_KEY_FILE": str(key_file), "LEDGER_LOG_LEVEL": "warning"}
+    env |= {"LEDGER_KEY_FILE": str(signing), "LEDGER_LOG_LEVEL": "warning"}
     store = f"sqlite:///{tmp / 'demo.db'}"
-    provider, tokens = _demo_store(store, key_file)
+    provider, tokens = _demo_store(store, signing)
     port = _free_port()
     log = tmp / "serve.log"
     with log.open("wb") as out:
@@ -162,12 +158,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _wait_healthy(base, process, log)
         yield Server(base, provider, tokens, open_alerts)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, timeout=10)
 
 
 @pytest.fixture(scope="module")

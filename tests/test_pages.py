@@ -8,7 +8,6 @@ the very same "not found" page as a missing one, and be logged as such.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from api_fixtures import Served, fill, serve, served  # noqa: F401
+from api_fixtures import Served, fill, key_file, serve, served  # noqa: F401
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
@@ -319,9 +318,8 @@ def test_a_page_without_a_session_goes_to_sign_in_and_back(served: Served) -> No
 @pytest.fixture(scope="module")
 def corrected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str, str]]:
     tmp = tmp_path_factory.mktemp("corrected")
-    saved = os.environ.get("LEDGER_KEY_FILE")
-    os.environ["LEDGER_KEY_FILE"] = str(tmp / "signing.key")
-    ledger = Ledger(f"sqlite:///{tmp / 'ledger.db'}")
+    with key_file(tmp / "signing.key"):
+        ledger = Ledger(f"sqlite:///{tmp / 'ledger.db'}")
     try:
         providers = fill(ledger, measures=12)
         s = serve(ledger, providers)
@@ -354,10 +352,6 @@ def corrected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served
             yield s, measure, target
     finally:
         ledger.close()
-        if saved is None:
-            os.environ.pop("LEDGER_KEY_FILE", None)
-        else:
-            os.environ["LEDGER_KEY_FILE"] = saved
 
 
 def test_a_retracted_event_is_struck_through_beside_its_retraction(
