@@ -18,7 +18,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import pages, routes_alerts, routes_measures, routes_ops, web_sign_in
+from api import (
+    pages,
+    pages_ledger,
+    pages_measure,
+    pages_records,
+    routes_alerts,
+    routes_measures,
+    routes_ops,
+    web_sign_in,
+)
 from api.auth import Audit
 from api.problems import (
     ProblemError,
@@ -111,10 +120,13 @@ def _html_for_pages(
         if request.url.path.startswith("/api/") or not isinstance(error, ProblemError):
             return await handler(request, error)
         title = {403: "Not allowed", 404: "Not found"}.get(error.status, "Refused")
+        audit: Audit | None = getattr(request.state, "audit", None)
+        principal = audit.principal if audit is not None else None
+        session = principal.session if principal is not None else None
         context = {
             "request": request,
-            "principal": None,
-            "csrf": "",
+            "principal": principal if session is not None else None,
+            "csrf": session.csrf if session is not None else "",
             "title": title,
             "detail": error.detail,
         }
@@ -171,6 +183,9 @@ def create_app(
     app.include_router(routes_ops.health)
     app.include_router(web_sign_in.router)
     app.include_router(pages.router)
+    app.include_router(pages_measure.router)
+    app.include_router(pages_records.router)
+    app.include_router(pages_ledger.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
+from api.auth import Audit, Principal
 from api.problems import ProblemError
 from ledger.service import Ledger
 
@@ -35,3 +36,9 @@ def moment(as_of: datetime | None) -> datetime:
     if as_of.tzinfo is None:
         raise ProblemError(422, "as_of has no offset; add one, e.g. +01:00 or Z")
     return as_of
+
+
+def reader_of(audit: Audit, request: Request) -> tuple[Principal, Ledger, bytes | None]:
+    """The reader a route's dependency let in, with the ledger and the feed key it reads by."""
+    assert audit.principal is not None  # `audited` and `page_reader` refuse a request without
+    return audit.principal, ledger_of(request), feed_key_of(request)

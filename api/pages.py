@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,22 +11,15 @@ from fastapi.responses import HTMLResponse
 
 from api import shaping
 from api.auth import Audit
+from api.clock import end_of_day
 from api.deps import feed_key_of, ledger_of
-from api.web import AMSTERDAM, page_reader, render
+from api.web import page_reader, render
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
 from store.access_log import Subject
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Audit, Depends(page_reader("view overview"))]
-
-
-def day_start(day: date | None) -> datetime:
-    """The end of the chosen day on the Amsterdam clock (what 'as of that date' means)."""
-    if day is None:
-        return datetime.now(UTC)
-    nxt = datetime.combine(day + timedelta(days=1), time.min, tzinfo=AMSTERDAM)
-    return (nxt - timedelta(microseconds=1)).astimezone(UTC)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -84,7 +77,7 @@ def alerts_page(
         "location": location or None,
         "all": all,
     }
-    as_of = day_start(as_of_date)
+    as_of = end_of_day(as_of_date)
     try:
         page = api_reads.alerts(
             ledger.sql,

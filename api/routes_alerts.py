@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api import shaping
+from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
+from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
 from api.problems import ProblemError, responses
 from api.schemas import AlertDetail, AlertPage
 from projections import api_reads
@@ -74,17 +74,6 @@ def get_alert(
     as_of: AsOf = None,
 ) -> AlertDetail:
     """One alert with its evidence events (each a timeline entry of its measure)."""
-    principal = audit.principal
-    assert principal is not None
-    sql = ledger_of(request).sql
-    found = api_reads.alert(sql, principal.providers, alert_id, as_of=moment(as_of))
-    if found is None:
-        raise audit.not_found([], "no such alert")
-    a = found.alert
-    evidence = api_reads.events(sql, principal.providers, a.provider_id, list(a.evidence))
-    detail = AlertDetail(
-        alert=shaping.alert(principal, feed_key_of(request), a, found.client_id),
-        evidence=[shaping.entry(principal, e) for e in evidence],
-    )
-    audit.allowed([Subject(a.provider_id, found.client_id, a.measure_id)])
-    return detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.alert_detail(ledger.sql, principal, key, alert_id, moment(as_of))
+    return details.logged(audit, found, [], "no such alert").detail

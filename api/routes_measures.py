@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api import shaping
+from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment
+from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
 from api.problems import ProblemError, responses
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
-from projections import api_reads, queries
+from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
 from store.access_log import Subject
 
@@ -76,66 +76,12 @@ def get_measure(
     audit: Annotated[Audit, Depends(audited("view measure"))],
 ) -> MeasureDetail:
     """Status, next deadline, legal basis in force, every alert and the whole timeline."""
-    principal = audit.principal
-    assert principal is not None
-    sql = ledger_of(request).sql
-    row = api_reads.measure(sql, principal.providers, provider_id, measure_id)
-    if row is None:
-        raise audit.not_found([Subject(provider_id, None, measure_id)], "no such measure")
-    key = feed_key_of(request)
-    now = datetime.now(UTC)
-    alerts = _all_alerts(sql, principal.providers, (provider_id, measure_id), now)
-    timeline = queries.timeline(sql, provider_id, measure_id)
-    basis = legal_basis(sql, principal.providers, row, now)
-    detail = MeasureDetail(
-        measure=shaping.measure(principal, key, row),
-        legal_basis=[shaping.authorisation(principal, key, a) for a in basis],
-        alerts=[shaping.alert(principal, key, a.alert, a.client_id) for a in alerts],
-        timeline=[shaping.entry(principal, e) for e in timeline],
+    principal, ledger, key = reader_of(audit, request)
+    found = details.measure_detail(
+        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC)
     )
-    audit.allowed(shaping.measure_subjects([row]))
-    return detail
-
-
-def _all_alerts(sql: Any, providers: Any, measure: tuple[str, str], now: datetime) -> list[Any]:
-    found: list[Any] = []
-    cursor = None
-    while True:
-        page = api_reads.alerts(
-            sql,
-            providers,
-            as_of=now,
-            include_resolved=True,
-            measure=measure,
-            limit=500,
-            cursor=cursor,
-        )
-        found += page.items
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
-
-
-def legal_basis(
-    sql: Any, providers: Any, row: dict[str, Any], now: datetime
-) -> list[dict[str, Any]]:
-    """The client's authorisations in force now whose covered measures include this one."""
-    basis = []
-    for a in api_reads.client_authorisations(sql, providers, row["provider_id"], row["client_id"]):
-        full = api_reads.authorisation(sql, providers, row["provider_id"], a["authorization_id"])
-        if full is None or full.get("ended_at"):
-            continue
-        covered = {m["measure_id"] for m in full["measures"]}
-        if row["measure_id"] in covered and _in_force(full, now):
-            basis.append(full)
-    return basis
-
-
-def _in_force(authorisation: dict[str, Any], now: datetime) -> bool:
-    start, until = authorisation.get("valid_from"), authorisation.get("valid_until")
-    return (start is None or datetime.fromisoformat(start) <= now) and (
-        until is None or now <= datetime.fromisoformat(until)
-    )
+    missing = [Subject(provider_id, None, measure_id)]
+    return details.logged(audit, found, missing, "no such measure").detail
 
 
 @router.get("/clients/{provider_id}/{client_id}", response_model=ClientDetail, responses=ERRORS)
@@ -146,25 +92,10 @@ def get_client(
     audit: Annotated[Audit, Depends(audited("view client", roles=("provider",)))],
 ) -> ClientDetail:
     """A client's measures and authorisations, by the provider's own pseudonym."""
-    principal = audit.principal
-    assert principal is not None
-    sql = ledger_of(request).sql
-    subject = Subject(provider_id, client_id, None)
-    measures = api_reads.client_measures(sql, principal.providers, provider_id, client_id)
-    authorisations = api_reads.client_authorisations(
-        sql, principal.providers, provider_id, client_id
-    )
-    if not measures and not authorisations:
-        raise audit.not_found([subject], "no such client")
-    key = feed_key_of(request)
-    detail = ClientDetail(
-        provider_id=provider_id,
-        client_id=client_id,
-        measures=[shaping.measure(principal, key, m) for m in measures],
-        authorisations=[shaping.authorisation(principal, key, a) for a in authorisations],
-    )
-    audit.allowed([subject, *shaping.measure_subjects(measures)])
-    return detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.client_detail(ledger.sql, principal, key, provider_id, client_id)
+    missing = [Subject(provider_id, client_id, None)]
+    return details.logged(audit, found, missing, "no such client").detail
 
 
 @router.get(
@@ -179,25 +110,10 @@ def get_authorisation(
     audit: Annotated[Audit, Depends(audited("view authorisation"))],
 ) -> AuthorisationDetail:
     """One authorisation (machtiging, crisismaatregel, ...), its events and what it covers."""
-    principal = audit.principal
-    assert principal is not None
-    sql = ledger_of(request).sql
-    found = api_reads.authorisation(sql, principal.providers, provider_id, authorization_id)
-    if found is None:
-        raise audit.not_found([Subject(provider_id, None, None)], "no such authorisation")
-    key = feed_key_of(request)
-    detail = AuthorisationDetail(
-        authorisation=shaping.authorisation(principal, key, found),
-        events=[shaping.entry(principal, e) for e in found["events"]],
-        measures=[shaping.measure(principal, key, m) for m in found["measures"]],
-    )
-    audit.allowed(
-        [
-            Subject(provider_id, found["client_id"], None),
-            *shaping.measure_subjects(found["measures"]),
-        ]
-    )
-    return detail
+    principal, ledger, key = reader_of(audit, request)
+    found = details.authorisation_detail(ledger.sql, principal, key, provider_id, authorization_id)
+    missing = [Subject(provider_id, None, None)]
+    return details.logged(audit, found, missing, "no such authorisation").detail
 
 
 __all__ = ["SEVERITY_ORDER", "router"]

@@ -7,17 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from api import ledger_records
 from api.auth import Audit, audited
 from api.deps import Cursor, Limit, ledger_of, moment
 from api.ingest import MAX_BODY_BYTES, ingest_body, read_limited
 from api.problems import ProblemError, responses
-from api.schemas import AccessPage, AccessRecord, Checkpoint, Health, IngestResult, RejectPage
+from api.schemas import AccessPage, Checkpoint, Health, IngestResult, RejectPage
 from projections import api_reads
 from projections.api_reads import CursorError
 from store.access_log import Subject
-from store.checkpoints import public_pem
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 health = APIRouter(tags=["health"])
@@ -77,13 +77,11 @@ def latest_checkpoint(
     audit: Annotated[Audit, Depends(audited("read checkpoint"))],
 ) -> Checkpoint:
     """The latest signed chain head with the public key: check it with `verify --against`."""
-    ledger = ledger_of(request)
-    latest = ledger.checkpoints.latest()
-    if latest is None or not ledger.checkpoints.key_path.exists():
+    found = ledger_records.checkpoint(ledger_of(request))
+    if found is None:
         raise audit.not_found([], "no signed checkpoint yet")
     audit.allowed()
-    body = latest.export(ledger.checkpoints.key.public_key())
-    return Checkpoint.model_validate(body)
+    return found
 
 
 @router.get(
@@ -95,15 +93,11 @@ def public_key(
     request: Request, audit: Annotated[Audit, Depends(audited("read checkpoint"))]
 ) -> JSONResponse:
     """The Ed25519 public key (PEM) that signs the checkpoints."""
-    from fastapi.responses import PlainTextResponse
-
-    ledger = ledger_of(request)
-    if not ledger.checkpoints.key_path.exists():
+    pem = ledger_records.public_key(ledger_of(request))
+    if pem is None:
         raise audit.not_found([], "no signing key yet")
     audit.allowed()
-    return PlainTextResponse(  # type: ignore[return-value]
-        public_pem(ledger.checkpoints.key.public_key()), media_type="application/x-pem-file"
-    )
+    return PlainTextResponse(pem, media_type="application/x-pem-file")  # type: ignore[return-value]
 
 
 @router.get("/access-log", response_model=AccessPage, responses=responses(400, 401, 403, 422))
@@ -128,42 +122,21 @@ def access_log(
         provider = scope[0]
     if provider not in scope:
         raise audit.denied(403, "this token may not read that provider's access log")
-    after = _seq_cursor(cursor)
-    entries = ledger_of(request).access_log.read(
-        provider_id=provider,
-        client_id=client,
-        token_id=token,
+    page = ledger_records.access_page(
+        ledger_of(request),
+        provider,
+        client=client,
+        token=token,
         since=moment(since) if since else None,
         until=moment(until) if until else None,
-        limit=limit + 1,
-        after_seq=after,
+        limit=limit,
+        after_seq=seq_cursor(cursor),
     )
-    more = len(entries) > limit
-    entries = entries[:limit]
     audit.allowed([Subject(provider, client, None)])
-    items = [
-        AccessRecord(
-            seq=e.seq or 0,
-            at=e.at.isoformat(),
-            token_id=e.token_id,
-            label=e.label,
-            role=e.role,
-            scope=list(e.scope),
-            action=e.action,
-            outcome=e.outcome,
-            remote=e.remote,
-            subjects=[
-                {"provider_id": s.provider_id, "client_id": s.client_id, "measure_id": s.measure_id}
-                for s in e.subjects
-            ],
-            detail=e.detail,
-        )
-        for e in entries
-    ]
-    return AccessPage(items=items, next_cursor=str(entries[-1].seq) if more and entries else None)
+    return page
 
 
-def _seq_cursor(cursor: str | None) -> int | None:
+def seq_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit() or len(cursor) > 18:

@@ -8,42 +8,21 @@ form (and the refusal is logged); a reader whose role has no pages is told so.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.auth import READERS, Audit, resolve
+from api.clock import duration, local, local_date
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescapes .html
-
-
-def local(value: str | datetime | None, with_seconds: bool = False) -> str:
-    """An instant on the Europe/Amsterdam clock with its date, e.g. `2026-03-29 03:15 CEST`."""
-    if value is None or value == "":
-        return "—"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        return moment.isoformat()
-    shown = moment.astimezone(AMSTERDAM)
-    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if with_seconds else "%Y-%m-%d %H:%M %Z")
-
-
-def local_date(value: str | datetime | None) -> str:
-    if value is None or value == "":
-        return "—"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d") if moment.tzinfo else str(value)
-
-
 TEMPLATES.env.filters["local"] = local
 TEMPLATES.env.filters["local_date"] = local_date
+TEMPLATES.env.filters["duration"] = duration
 
 
 class SignInRequiredError(Exception):
@@ -56,7 +35,7 @@ class SignInRequiredError(Exception):
 
 async def to_sign_in(_request: Request, error: Exception) -> RedirectResponse:
     assert isinstance(error, SignInRequiredError)
-    return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='/')}", status_code=303)
+    return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='')}", status_code=303)
 
 
 def page_reader(action: str, roles: Sequence[str] = READERS) -> Callable[[Request], Audit]:
@@ -67,7 +46,8 @@ def page_reader(action: str, roles: Sequence[str] = READERS) -> Callable[[Reques
         audit = Audit(request, action, principal)
         if principal is None or principal.session is None:
             audit.denied(401, "no session")
-            raise SignInRequiredError(request.url.path)
+            query = request.url.query
+            raise SignInRequiredError(request.url.path + (f"?{query}" if query else ""))
         if principal.role not in roles:
             raise audit.denied(403, f"the role {principal.role!r} has no such page")
         request.state.audit = audit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,15 +87,26 @@ def served(
 ) -> Iterator[Served]:
     """The demo's data behind the API, on each store; read-only for the tests that use it."""
     tmp = tmp_path_factory.mktemp("served")
+    with key_file(tmp / "signing.key"):
+        ledger = Ledger(_store(request.param, tmp))
+        try:
+            result = serve(ledger, fill(ledger))
+            with result.client:
+                yield result
+        finally:
+            ledger.close()
+
+
+@contextmanager
+def key_file(path: Path) -> Iterator[None]:
+    """`LEDGER_KEY_FILE` at `path` while a ledger is opened (it reads the path then): a
+    module's store signs with its own key (a PostgreSQL store's would go to the user's data
+    directory), and the setting is put back for the next."""
     saved = os.environ.get("LEDGER_KEY_FILE")
-    os.environ["LEDGER_KEY_FILE"] = str(tmp / "signing.key")
-    ledger = Ledger(_store(request.param, tmp))
+    os.environ["LEDGER_KEY_FILE"] = str(path)
     try:
-        result = serve(ledger, fill(ledger))
-        with result.client:
-            yield result
+        yield
     finally:
-        ledger.close()
         if saved is None:
             os.environ.pop("LEDGER_KEY_FILE", None)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,16 @@ def postgres_url() -> str:
             pytest.fail(f"{problem} (CI=true requires PostgreSQL)")
         pytest.skip(problem)
     return POSTGRES_URL
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 5) -> None:
+    """End a server a test started: asked first (SIGTERM, its clean shutdown), then killed."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 def reset_postgres(url: str) -> None:
