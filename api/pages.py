@@ -50,6 +50,7 @@ def overview(request: Request, audit: Reader) -> HTMLResponse:
         rejects=rejects,
         last_ingest=api_reads.last_ingest(sql, scope),
         checkpoint=ledger.checkpoints.latest(),
+        verified=ledger.verify_runs.latest(),
         ready=positions.views >= head and positions.alerts >= head,
     )
 

@@ -62,6 +62,7 @@ def integrity_page(request: Request, audit: CheckpointReader) -> HTMLResponse:
         "integrity.html",
         checkpoint=ledger_records.checkpoint(ledger),
         has_key=ledger_records.public_key(ledger) is not None,
+        verified=ledger.verify_runs.latest(),
     )
 
 

@@ -242,6 +242,23 @@ def test_the_checkpoint_download_is_the_apis_body(
     )
 
 
+def test_integrity_and_overview_say_when_verify_last_ran(
+    served: Served, browsers: dict[str, TestClient]
+) -> None:
+    from datetime import UTC, datetime
+
+    before = served.ledger.verify_runs.latest()
+    if before is None:
+        assert "Not run on this store yet" in browsers["A"].get("/integrity").text
+        assert "never run" in browsers["A"].get("/").text
+    served.ledger.verify_runs.record(
+        datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "intact", 7, 7, None
+    )
+    page = browsers["A"].get("/integrity").text
+    assert "2026-12-01 00:30:00 CET" in page and "<strong>intact</strong>" in page
+    assert "2026-12-01 00:30 CET: intact" in browsers["igj"].get("/").text
+
+
 def test_the_privacy_officer_reads_the_access_log_by_client_token_and_day(
     served: Served, ab: tuple[Objects, Objects], browsers: dict[str, TestClient]
 ) -> None:
