@@ -8,10 +8,10 @@ Malformed messages are left alone here: `Ledger.submit` gives them a precise rea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from domain.parsing import claimed_provider
 from ledger.service import RawMessage
 from store.dead_letters import DeadLetter
 
@@ -36,7 +36,7 @@ class ProviderGuard:
         keep: list[RawMessage] = []
         foreign: list[DeadLetter] = []
         for message in messages:
-            provider = _provider_of(message.raw)
+            provider = claimed_provider(message.raw)  # None: submit will judge it
             if provider is None or provider in permitted:
                 keep.append(message)
             else:
@@ -53,13 +53,3 @@ class ProviderGuard:
                     )
                 )
         return keep, foreign
-
-
-def _provider_of(raw: bytes) -> str | None:
-    """The provider_id of a well-formed-enough message, else None (submit will judge it)."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):  # not JSON, or nested too deep: submit rejects it
-        return None
-    provider = body.get("provider_id") if isinstance(body, dict) else None
-    return provider if isinstance(provider, str) else None

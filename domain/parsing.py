@@ -14,12 +14,13 @@ read another event, so the ledger refuses to guess.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from domain.identifiers import mask_bsn_text
+from domain.identifiers import ID_PATTERN, looks_like_bsn, mask_bsn_text
 from domain.wire import PROVIDER_EVENT, ProviderEvent
 
 #: The largest message the ledger reads: a measure-event/v1 object is a few hundred bytes,
@@ -27,6 +28,7 @@ from domain.wire import PROVIDER_EVENT, ProviderEvent
 MAX_MESSAGE_BYTES = 1024 * 1024
 #: How much of an oversized message the dead-letter store keeps, to show what it was.
 KEPT_PREFIX_BYTES = 4096
+_ID = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,27 @@ def repeated_key(raw: bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     return None
+
+
+def claimed_provider(raw: bytes) -> str | None:
+    """The `provider_id` a message names, if it parses far enough to name a valid one.
+
+    A malformed message is still some provider's to fix: the dead letter carries the
+    provider it claims (channels that vouch for their sender, such as the HTTP ingest token,
+    override the claim). None for anything that is not an object with an id-shaped provider.
+    """
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, bad UTF-8, nested too deep
+        return None
+    provider = body.get("provider_id") if isinstance(body, dict) else None
+    if not isinstance(provider, str) or not 1 <= len(provider) <= 128:
+        return None
+    if not _ID.match(provider) or looks_like_bsn(provider):
+        return None
+    return provider
 
 
 def oversized(size: int) -> Malformed:

@@ -17,7 +17,14 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.identifiers import mask_bsn_text
-from domain.parsing import KEPT_PREFIX_BYTES, MAX_MESSAGE_BYTES, Malformed, oversized, parse_event
+from domain.parsing import (
+    KEPT_PREFIX_BYTES,
+    MAX_MESSAGE_BYTES,
+    Malformed,
+    claimed_provider,
+    oversized,
+    parse_event,
+)
 from domain.rulebook import Rulebook
 from ledger import cyclic_gc
 from ledger.keys import report_key_path, signing_key_path
@@ -177,9 +184,8 @@ class Ledger:
                 continue
             parsed = parse_event(message.raw)
             if isinstance(parsed, Malformed):
-                letters.append(
-                    DeadLetter(source, parsed.reason, message.raw, provider_id=message.sender)
-                )
+                owner = message.sender or claimed_provider(message.raw)
+                letters.append(DeadLetter(source, parsed.reason, message.raw, provider_id=owner))
             else:
                 good.append(Incoming(parsed, source, message.raw))
         self.dead_letters.add(letters)

@@ -287,3 +287,13 @@ def test_times_with_many_fractional_digits_keep_their_offset(ledger: Ledger) -> 
     ledger.submit(messages(event(occurred_at="2026-03-02T09:00:00.123456789+01:00")))
     [entry] = queries.timeline(ledger.sql, "AGB:12345678", "m1")
     assert datetime.fromisoformat(entry["occurred_at"]).utcoffset().total_seconds() == 3600
+
+
+def test_a_malformed_line_is_the_dead_letter_of_the_provider_it_names(ledger: Ledger) -> None:
+    """So the provider sees it among its rejects; a line naming no valid provider has none."""
+    bad = event(event_id="x1", provider_id="AGB:99999999", occurred_at="yesterday")
+    unnamed = b'{"provider_id": "not a valid id!", "type": "measure.applied"}'
+    _, letters = ledger.submit(messages(bad, unnamed, b"not json"))
+    assert [d.provider_id for d in letters] == ["AGB:99999999", None, None]
+    stored = {d.source: d.provider_id for d in ledger.dead_letters.list()}
+    assert stored == {"test.jsonl:1": "AGB:99999999", "test.jsonl:2": None, "test.jsonl:3": None}
