@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.auth import Audit, audited
-from api.deps import Cursor, Limit, ledger_of, moment
+from api.deps import ClientQuery, Cursor, Limit, ProviderQuery, Since, Until, ledger_of, moment
 from api.ingest import MAX_BODY_BYTES, ingest_body, read_limited
 from api.problems import ProblemError, responses
-from api.schemas import AccessPage, AccessRecord, Checkpoint, Health, IngestResult, RejectPage
+from api.schemas import (
+    AccessPage,
+    AccessRecord,
+    AccessSubject,
+    Checkpoint,
+    Health,
+    IngestResult,
+    RejectPage,
+)
 from projections import api_reads
 from projections.api_reads import CursorError
 from store.access_log import Subject
@@ -21,6 +28,12 @@ from store.checkpoints import public_pem
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 health = APIRouter(tags=["health"])
+
+
+class PemResponse(PlainTextResponse):
+    """The public key as PEM text, so `curl -o key.pem` saves what `verify --against` reads."""
+
+    media_type = "application/x-pem-file"
 
 
 @router.post(
@@ -88,33 +101,35 @@ def latest_checkpoint(
 
 @router.get(
     "/checkpoint/public-key",
-    responses={200: {"content": {"application/x-pem-file": {}}}, **responses(401, 403, 404)},
-    response_class=JSONResponse,
+    response_class=PemResponse,
+    responses={
+        200: {
+            "description": "The public key, PEM (SubjectPublicKeyInfo).",
+            "content": {PemResponse.media_type: {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403, 404),
+    },
 )
 def public_key(
     request: Request, audit: Annotated[Audit, Depends(audited("read checkpoint"))]
-) -> JSONResponse:
+) -> PemResponse:
     """The Ed25519 public key (PEM) that signs the checkpoints."""
-    from fastapi.responses import PlainTextResponse
-
     ledger = ledger_of(request)
     if not ledger.checkpoints.key_path.exists():
         raise audit.not_found([], "no signing key yet")
     audit.allowed()
-    return PlainTextResponse(  # type: ignore[return-value]
-        public_pem(ledger.checkpoints.key.public_key()), media_type="application/x-pem-file"
-    )
+    return PemResponse(public_pem(ledger.checkpoints.key.public_key()))
 
 
 @router.get("/access-log", response_model=AccessPage, responses=responses(400, 401, 403, 422))
 def access_log(
     request: Request,
     audit: Annotated[Audit, Depends(audited("read access log", ("privacy",)))],
-    provider: Annotated[str | None, Query(max_length=128)] = None,
-    client: Annotated[str | None, Query(max_length=128)] = None,
-    token: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    provider: ProviderQuery = None,
+    client: ClientQuery = None,
+    token: Annotated[str | None, Query(pattern="^[0-9a-f]{12}$", description="A token id.")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AccessPage:
@@ -153,7 +168,9 @@ def access_log(
             outcome=e.outcome,
             remote=e.remote,
             subjects=[
-                {"provider_id": s.provider_id, "client_id": s.client_id, "measure_id": s.measure_id}
+                AccessSubject(
+                    provider_id=s.provider_id, client_id=s.client_id, measure_id=s.measure_id
+                )
                 for s in e.subjects
             ],
             detail=e.detail,
