@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,19 +79,15 @@ def _store(kind: str, tmp: Path) -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    """The demo's data behind the API, on each store; read-only for the tests that use it."""
-    tmp = tmp_path_factory.mktemp("served")
+@contextmanager
+def serving(kind: str, tmp: Path, providers: list[str] | None = None) -> Iterator[Served]:
+    """A new store of `kind` behind the API: the demo's data, or (given `providers`, A and
+    B first) an empty store with the tokens of those providers."""
     saved = os.environ.get("LEDGER_KEY_FILE")
     os.environ["LEDGER_KEY_FILE"] = str(tmp / "signing.key")
-    ledger = Ledger(_store(request.param, tmp))
+    ledger = Ledger(_store(kind, tmp))
     try:
-        result = serve(ledger, fill(ledger))
+        result = serve(ledger, providers or fill(ledger))
         with result.client:
             yield result
     finally:
@@ -99,3 +96,15 @@ def served(
             os.environ.pop("LEDGER_KEY_FILE", None)
         else:
             os.environ["LEDGER_KEY_FILE"] = saved
+
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """The demo's data behind the API, on each store; read-only for the tests that use it."""
+    with serving(request.param, tmp_path_factory.mktemp("served")) as result:
+        yield result
