@@ -112,6 +112,12 @@ class Audit:
     def failed(self, detail: str) -> None:
         self._append("failed", (), detail)
 
+    def invalid(self, status: int, detail: str, slug: str | None = None) -> ProblemError:
+        """Log a request refused as invalid (a bad cursor, a missing parameter) as a failed
+        access, and give the problem to raise: failed attempts are logged too (NEN 7513)."""
+        self._append("failed", (), None)
+        return ProblemError(status, detail, slug=slug)
+
     def denied(self, status: int, detail: str) -> ProblemError:
         self._append("denied", (), None)
         return ProblemError(status, detail)

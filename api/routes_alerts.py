@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from api import shaping
 from api.auth import Audit, audited
 from api.deps import AsOf, Cursor, IdPath, Limit, LocationQuery, feed_key_of, ledger_of, moment
-from api.problems import ProblemError, responses
+from api.problems import responses
 from api.schemas import AlertDetail, AlertPage
 from domain.rulebook import load_versions
 from projections import api_reads
@@ -48,7 +48,7 @@ def list_alerts(
     assert principal is not None
     ledger = ledger_of(request)
     if rule is not None and rule not in ledger.alert_index.index.rulebook.rules:
-        raise ProblemError(422, f"rule {rule!r} is no rule of the rulebook", slug="unknown-rule")
+        raise audit.invalid(422, f"rule {rule!r} is no rule of the rulebook", slug="unknown-rule")
     try:
         page = api_reads.alerts(
             ledger.sql,
@@ -65,7 +65,7 @@ def list_alerts(
             cursor=cursor,
         )
     except CursorError as error:
-        raise ProblemError(400, str(error), slug="bad-cursor") from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     key = feed_key_of(request)
     items = [shaping.alert(principal, key, r.alert, r.client_id) for r in page.items]
     audit.allowed(

@@ -22,7 +22,7 @@ from api.deps import (
     ledger_of,
     moment,
 )
-from api.problems import ProblemError, responses
+from api.problems import responses
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
 from domain.codes import Category
 from domain.lifecycle import Phase
@@ -35,10 +35,6 @@ router = APIRouter(prefix="/api/v1", tags=["measures"])
 LIST_ERRORS = responses(400, 401, 403, 422, 503)
 ERRORS = responses(401, 403, 404, 422, 503)
 Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
-
-
-def _page_error(error: CursorError) -> ProblemError:
-    return ProblemError(400, str(error), slug="bad-cursor")
 
 
 @router.get("/measures", response_model=MeasurePage, responses=LIST_ERRORS)
@@ -78,7 +74,7 @@ def list_measures(
             cursor=cursor,
         )
     except CursorError as error:
-        raise _page_error(error) from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     key = feed_key_of(request)
     items = [shaping.measure(principal, key, row) for row in page.items]
     audit.allowed(shaping.measure_subjects(page.items))

@@ -57,8 +57,11 @@ async def post_events(
     assert principal is not None
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/x-ndjson", "application/jsonl", "application/json", "text/plain"):
-        raise ProblemError(415, "send JSON Lines as application/x-ndjson", slug="media-type")
-    body = await read_limited(request)
+        raise audit.invalid(415, "send JSON Lines as application/x-ndjson", slug="media-type")
+    try:
+        body = await read_limited(request)
+    except ProblemError as error:  # too large: refused before anything is stored
+        raise audit.invalid(error.status, error.detail, slug=error.slug) from None
     result = await run_in_threadpool(ingest_body, request.app.state, principal.providers, body)
     audit.allowed([Subject(p) for p in principal.token.providers])
     return result
@@ -79,7 +82,7 @@ def list_rejects(
             ledger_of(request).sql, principal.providers, limit=limit, cursor=cursor
         )
     except CursorError as error:
-        raise ProblemError(400, str(error), slug="bad-cursor") from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     audit.allowed([Subject(p) for p in principal.token.providers])
     return RejectPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
@@ -133,17 +136,24 @@ def access_log(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AccessPage:
-    """Who read what of this provider's clients (NEN 7513), oldest first; this read is logged."""
+    """Who read what of this provider's clients (NEN 7513), oldest first; this read is logged.
+
+    Each entry shows only its subjects of this provider: one inspectorate read can span
+    every provider, and another provider's pseudonyms are not this officer's to see.
+    """
     principal = audit.principal
     assert principal is not None
     scope = principal.token.providers
     if provider is None:
         if len(scope) != 1:
-            raise ProblemError(422, f"name the provider: one of {', '.join(scope)}")
+            raise audit.invalid(422, f"name the provider: one of {', '.join(scope)}")
         provider = scope[0]
     if provider not in scope:
         raise audit.denied(403, "this token may not read that provider's access log")
-    after = _seq_cursor(cursor)
+    try:
+        after = _seq_cursor(cursor)
+    except ProblemError as error:
+        raise audit.invalid(error.status, error.detail, slug=error.slug) from None
     entries = ledger_of(request).access_log.read(
         provider_id=provider,
         client_id=client,
@@ -172,6 +182,7 @@ def access_log(
                     provider_id=s.provider_id, client_id=s.client_id, measure_id=s.measure_id
                 )
                 for s in e.subjects
+                if s.provider_id == provider
             ],
             detail=e.detail,
         )
