@@ -45,6 +45,11 @@ def stored(s: Served) -> tuple[int, int]:
     return s.ledger.app.recorder.max_notification_id() or 0, s.ledger.dead_letters.count()
 
 
+def ingest_outcomes(s: Served) -> list[str]:
+    """The access log's outcomes of POST /events, oldest first."""
+    return [e.outcome for e in s.ledger.access_log.read() if e.action == "ingest events"]
+
+
 def test_counts_reasons_and_dead_letters_attributed_to_the_sender(fresh: Served) -> None:
     foreign = event(event_id="b-1", provider_id=B, measure_id="theirs", client_id="cl-b")
     body = body_of(
@@ -139,6 +144,7 @@ def test_a_body_over_the_limit_is_a_413_and_stores_nothing(fresh: Served, chunke
     assert r.status_code == 413, r.text
     assert r.headers["content-type"].startswith(PROBLEM) and r.json()["status"] == 413
     assert stored(fresh) == (0, 0)
+    assert ingest_outcomes(fresh) == ["failed"]
 
 
 @pytest.mark.parametrize("kind", ["application/xml", "multipart/form-data", ""])
@@ -146,6 +152,7 @@ def test_another_media_type_is_a_415_and_stores_nothing(fresh: Served, kind: str
     r = post(fresh, body_of(event()), kind=kind)
     assert r.status_code == 415 and r.headers["content-type"].startswith(PROBLEM)
     assert stored(fresh) == (0, 0)
+    assert ingest_outcomes(fresh) == ["failed"]
 
 
 @pytest.mark.parametrize(("who", "status"), [("A", 403), ("igj", 403), ("privacy-A", 403)])
