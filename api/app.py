@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -30,6 +31,7 @@ from api import (
 )
 from api.auth import Audit
 from api.problems import (
+    Problem,
     ProblemError,
     on_api_problem,
     on_http_exception,
@@ -135,6 +137,23 @@ def _html_for_pages(
     return handle
 
 
+def _with_problem(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with the `Problem` schema the error responses refer to (they name
+    it by reference, under application/problem+json, so FastAPI does not add it itself)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+        return app.openapi_schema  # type: ignore[return-value]
+
+    return openapi
+
+
 def create_app(
     ledger: Ledger,
     *,
@@ -187,6 +206,7 @@ def create_app(
     app.include_router(pages_records.router)
     app.include_router(pages_ledger.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.openapi = _with_problem(app)  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def guard(

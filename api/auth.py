@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ProblemError
 from api.sessions import COOKIE, Session
@@ -21,6 +23,13 @@ from store.access_log import AccessEntry, Subject
 from store.access_tokens import TokenRecord
 
 READERS = ("provider", "inspectorate")
+#: Documents the bearer token in the OpenAPI (`resolve` reads the header itself: a session
+#: cookie of the pages is accepted too, and a refusal must be logged, not raised here).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="`Authorization: Bearer mlt_...`, made with `measure-ledger token create`.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +112,12 @@ class Audit:
     def failed(self, detail: str) -> None:
         self._append("failed", (), detail)
 
+    def invalid(self, status: int, detail: str, slug: str | None = None) -> ProblemError:
+        """Log a request refused as invalid (a bad cursor, a missing parameter) as a failed
+        access, and give the problem to raise: failed attempts are logged too (NEN 7513)."""
+        self._append("failed", (), None)
+        return ProblemError(status, detail, slug=slug)
+
     def denied(self, status: int, detail: str) -> ProblemError:
         self._append("denied", (), None)
         return ProblemError(status, detail)
@@ -111,7 +126,10 @@ class Audit:
 def audited(action: str, roles: Sequence[str] = READERS) -> Callable[[Request], Audit]:
     """A dependency: the signed-in principal with one of `roles`, or a logged refusal."""
 
-    def dependency(request: Request) -> Audit:
+    def dependency(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+    ) -> Audit:
         principal = resolve(request)
         audit = Audit(request, action, principal)
         if principal is None:

@@ -5,20 +5,47 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 
 from api.auth import Audit, Principal
 from api.problems import ProblemError
+from domain.identifiers import ID_PATTERN
+from domain.wire_types import Timestamp
 from ledger.service import Ledger
+
+#: Ids in paths and filters take the contract's id alphabet and lengths (CONTRACT §1), so a
+#: request that could never name an object is refused as invalid (422) before any read.
+ProviderPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=ID_PATTERN, examples=["AGB:12345678"])
+]
+IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN)]
+ClientQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=128, pattern=ID_PATTERN, description="A client pseudonym."),
+]
+#: Free text in a filter, without control characters: PostgreSQL cannot compare a NUL, and
+#: no stored value holds one (a NUL cannot be in a JSON text the store keeps).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+LocationQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=64, pattern=PRINTABLE, description="A location_id."),
+]
+ProviderQuery = Annotated[
+    str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN, description="A provider.")
+]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1–500).")]
 Cursor = Annotated[
     str | None, Query(max_length=1000, description="`next_cursor` of the page before.")
 ]
+#: RFC 3339 with an offset, read as the contract reads event times: pydantic alone would also
+#: take a number as Unix seconds (`as_of=0.5`) or a time without seconds.
 AsOf = Annotated[
-    datetime | None,
+    Timestamp | None,
     Query(description="RFC 3339 date-time with offset; default now."),
 ]
+Since = Annotated[Timestamp | None, Query(description="From this moment on (RFC 3339).")]
+Until = Annotated[Timestamp | None, Query(description="Before this moment (RFC 3339).")]
 
 
 def ledger_of(request: Request) -> Ledger:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api.schemas import AccessPage, AccessRecord, Checkpoint
+from api.schemas import AccessPage, AccessRecord, AccessSubject, Checkpoint
 from ledger.service import Ledger
 from store.access_log import AccessEntry
 from store.checkpoints import public_pem
@@ -50,11 +50,13 @@ def access_page(
     )
     more = len(entries) > limit
     entries = entries[:limit]
-    items = [record(e) for e in entries]
+    items = [record(e, provider) for e in entries]
     return AccessPage(items=items, next_cursor=str(entries[-1].seq) if more and entries else None)
 
 
-def record(e: AccessEntry) -> AccessRecord:
+def record(e: AccessEntry, provider: str) -> AccessRecord:
+    """Only the entry's subjects of `provider`: one inspectorate read can span every
+    provider, and another provider's pseudonyms are not this officer's to see."""
     return AccessRecord(
         seq=e.seq or 0,
         at=e.at.isoformat(),
@@ -66,8 +68,9 @@ def record(e: AccessEntry) -> AccessRecord:
         outcome=e.outcome,
         remote=e.remote,
         subjects=[
-            {"provider_id": s.provider_id, "client_id": s.client_id, "measure_id": s.measure_id}
+            AccessSubject(provider_id=s.provider_id, client_id=s.client_id, measure_id=s.measure_id)
             for s in e.subjects
+            if s.provider_id == provider
         ],
         detail=e.detail,
     )

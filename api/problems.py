@@ -77,9 +77,14 @@ async def on_api_problem(_request: Request, error: Exception) -> JSONResponse:
 
 
 async def on_http_exception(_request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own refusals (no route, wrong method) as problems, keeping their headers:
+    a 405 must still name the methods that are allowed (`Allow`, RFC 9110)."""
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code, "")
-    return problem_response(error.status_code, detail)
+    response = problem_response(error.status_code, detail)
+    for name, value in (error.headers or {}).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def on_validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -93,9 +98,20 @@ async def on_validation_error(_request: Request, error: Exception) -> JSONRespon
     return problem_response(422, f"invalid request: {where}", "invalid-request", errors=errors)
 
 
-#: Problem answers for the OpenAPI: every route documents the refusals it can give.
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Problem answers for the OpenAPI: every route documents the refusals it can give.
+
+    Only as application/problem+json, the media type they are sent with: FastAPI's `model`
+    would document them as application/json, so a client's validator (and schemathesis)
+    would never check a problem's body. The app adds `Problem` to the components.
+    """
     return {
-        s: {"model": Problem, "description": TITLES[s], "content": {MEDIA_TYPE: {}}}
+        s: {
+            "description": TITLES[s],
+            "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+        }
         for s in statuses
     }

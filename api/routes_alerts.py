@@ -8,29 +8,47 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
-from api.problems import ProblemError, responses
+from api.deps import (
+    AsOf,
+    Cursor,
+    IdPath,
+    Limit,
+    LocationQuery,
+    feed_key_of,
+    ledger_of,
+    moment,
+    reader_of,
+)
+from api.problems import responses
 from api.schemas import AlertDetail, AlertPage
+from domain.rulebook import load_versions
 from projections import api_reads
 from projections.api_reads import CursorError
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-ERRORS = responses(400, 401, 403, 404, 422)
+LIST_ERRORS = responses(400, 401, 403, 422, 503)
+ERRORS = responses(401, 403, 404, 422, 503)
+#: The catalogue's rule ids (CONTRACT §2) of every shipped version: policy values and
+#: profiles change periods, never which rules exist, so the OpenAPI can name them.
+RULES = sorted({rule for book in load_versions() for rule in book.rules})
+Rule = Annotated[
+    str | None, Query(pattern=f"^({'|'.join(RULES)})$", description="A rule id of the catalogue.")
+]
 Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
 
 
-@router.get("/alerts", response_model=AlertPage, responses=ERRORS)
+@router.get("/alerts", response_model=AlertPage, responses=LIST_ERRORS)
 def list_alerts(
     request: Request,
     audit: Annotated[Audit, Depends(audited("list alerts"))],
     as_of: AsOf = None,
     all: Annotated[bool, Query(description="Include alerts resolved by as_of.")] = False,
-    rule: Annotated[str | None, Query(max_length=64)] = None,
+    rule: Rule = None,
     severity: Severity = None,
     min_severity: Severity = None,
     framework: Annotated[str | None, Query(pattern="^(wzd|wvggz|jeugdwet)$")] = None,
-    location: Annotated[str | None, Query(max_length=64)] = None,
+    location: LocationQuery = None,
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -40,7 +58,7 @@ def list_alerts(
     assert principal is not None
     ledger = ledger_of(request)
     if rule is not None and rule not in ledger.alert_index.index.rulebook.rules:
-        raise ProblemError(422, f"rule {rule!r} is no rule of the rulebook", slug="unknown-rule")
+        raise audit.invalid(422, f"rule {rule!r} is no rule of the rulebook", slug="unknown-rule")
     try:
         page = api_reads.alerts(
             ledger.sql,
@@ -57,7 +75,7 @@ def list_alerts(
             cursor=cursor,
         )
     except CursorError as error:
-        raise ProblemError(400, str(error), slug="bad-cursor") from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     key = feed_key_of(request)
     items = [shaping.alert(principal, key, r.alert, r.client_id) for r in page.items]
     audit.allowed(
@@ -69,7 +87,7 @@ def list_alerts(
 @router.get("/alerts/{alert_id}", response_model=AlertDetail, responses=ERRORS)
 def get_alert(
     request: Request,
-    alert_id: str,
+    alert_id: IdPath,
     audit: Annotated[Audit, Depends(audited("view alert"))],
     as_of: AsOf = None,
 ) -> AlertDetail:

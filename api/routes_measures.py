@@ -5,42 +5,56 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api import details, shaping
 from api.auth import Audit, audited
-from api.deps import AsOf, Cursor, Limit, feed_key_of, ledger_of, moment, reader_of
-from api.problems import ProblemError, responses
+from api.deps import (
+    PRINTABLE,
+    AsOf,
+    ClientQuery,
+    Cursor,
+    IdPath,
+    Limit,
+    LocationQuery,
+    ProviderPath,
+    feed_key_of,
+    ledger_of,
+    moment,
+    reader_of,
+)
+from api.problems import responses
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
+from domain.codes import Category
+from domain.lifecycle import Phase
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
-ERRORS = responses(401, 403, 404, 422)
+#: 503: the inspectorate reads clients as client_ref, which needs the feed key.
+LIST_ERRORS = responses(400, 401, 403, 422, 503)
+ERRORS = responses(401, 403, 404, 422, 503)
 Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
 
 
-def _page_error(error: CursorError) -> ProblemError:
-    return ProblemError(400, str(error), slug="bad-cursor")
-
-
-@router.get("/measures", response_model=MeasurePage, responses=ERRORS)
+@router.get("/measures", response_model=MeasurePage, responses=LIST_ERRORS)
 def list_measures(
     request: Request,
     audit: Annotated[Audit, Depends(audited("list measures"))],
     framework: Annotated[str | None, Query(pattern="^(wzd|wvggz|jeugdwet)$")] = None,
-    phase: Annotated[str | None, Query(max_length=40)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    location: Annotated[str | None, Query(max_length=64)] = None,
-    client: Annotated[str | None, Query(max_length=128, description="Provider role only.")] = None,
+    phase: Phase | None = None,
+    category: Category | None = None,
+    location: LocationQuery = None,
+    client: ClientQuery = None,
     overdue: Annotated[bool | None, Query(description="Next deadline already passed.")] = None,
     min_open_severity: Severity = None,
     as_of: AsOf = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> MeasurePage:
-    """Measures in scope, filtered; `min_open_severity`: with an alert open at `as_of`."""
+    """Measures in scope, filtered; `min_open_severity`: with an alert open at `as_of`;
+    `client` (the provider's pseudonym): provider role only."""
     principal = audit.principal
     assert principal is not None
     if client is not None and principal.role != "provider":
@@ -61,7 +75,7 @@ def list_measures(
             cursor=cursor,
         )
     except CursorError as error:
-        raise _page_error(error) from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     key = feed_key_of(request)
     items = [shaping.measure(principal, key, row) for row in page.items]
     audit.allowed(shaping.measure_subjects(page.items))
@@ -71,8 +85,8 @@ def list_measures(
 @router.get("/measures/{provider_id}/{measure_id}", response_model=MeasureDetail, responses=ERRORS)
 def get_measure(
     request: Request,
-    provider_id: str,
-    measure_id: str,
+    provider_id: ProviderPath,
+    measure_id: IdPath,
     audit: Annotated[Audit, Depends(audited("view measure"))],
 ) -> MeasureDetail:
     """Status, next deadline, legal basis in force, every alert and the whole timeline."""
@@ -87,8 +101,8 @@ def get_measure(
 @router.get("/clients/{provider_id}/{client_id}", response_model=ClientDetail, responses=ERRORS)
 def get_client(
     request: Request,
-    provider_id: str,
-    client_id: str,
+    provider_id: ProviderPath,
+    client_id: IdPath,
     audit: Annotated[Audit, Depends(audited("view client", roles=("provider",)))],
 ) -> ClientDetail:
     """A client's measures and authorisations, by the provider's own pseudonym."""
@@ -105,8 +119,8 @@ def get_client(
 )
 def get_authorisation(
     request: Request,
-    provider_id: str,
-    authorization_id: str,
+    provider_id: ProviderPath,
+    authorization_id: Annotated[str, Path(min_length=1, max_length=128, pattern=PRINTABLE)],
     audit: Annotated[Audit, Depends(audited("view authorisation"))],
 ) -> AuthorisationDetail:
     """One authorisation (machtiging, crisismaatregel, ...), its events and what it covers."""

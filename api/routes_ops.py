@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,16 +10,28 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api import ledger_records
 from api.auth import Audit, audited
-from api.deps import Cursor, Limit, ledger_of, moment
+from api.deps import ClientQuery, Cursor, Limit, ProviderQuery, Since, Until, ledger_of, moment
 from api.ingest import MAX_BODY_BYTES, ingest_body, read_limited
 from api.problems import ProblemError, responses
-from api.schemas import AccessPage, Checkpoint, Health, IngestResult, RejectPage
+from api.schemas import (
+    AccessPage,
+    Checkpoint,
+    Health,
+    IngestResult,
+    RejectPage,
+)
 from projections import api_reads
 from projections.api_reads import CursorError
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 health = APIRouter(tags=["health"])
+
+
+class PemResponse(PlainTextResponse):
+    """The public key as PEM text, so `curl -o key.pem` saves what `verify --against` reads."""
+
+    media_type = "application/x-pem-file"
 
 
 @router.post(
@@ -44,8 +55,11 @@ async def post_events(
     assert principal is not None
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/x-ndjson", "application/jsonl", "application/json", "text/plain"):
-        raise ProblemError(415, "send JSON Lines as application/x-ndjson", slug="media-type")
-    body = await read_limited(request)
+        raise audit.invalid(415, "send JSON Lines as application/x-ndjson", slug="media-type")
+    try:
+        body = await read_limited(request)
+    except ProblemError as error:  # too large: refused before anything is stored
+        raise audit.invalid(error.status, error.detail, slug=error.slug) from None
     result = await run_in_threadpool(ingest_body, request.app.state, principal.providers, body)
     audit.allowed([Subject(p) for p in principal.token.providers])
     return result
@@ -66,7 +80,7 @@ def list_rejects(
             ledger_of(request).sql, principal.providers, limit=limit, cursor=cursor
         )
     except CursorError as error:
-        raise ProblemError(400, str(error), slug="bad-cursor") from None
+        raise audit.invalid(400, str(error), slug="bad-cursor") from None
     audit.allowed([Subject(p) for p in principal.token.providers])
     return RejectPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
@@ -86,42 +100,56 @@ def latest_checkpoint(
 
 @router.get(
     "/checkpoint/public-key",
-    responses={200: {"content": {"application/x-pem-file": {}}}, **responses(401, 403, 404)},
-    response_class=JSONResponse,
+    response_class=PemResponse,
+    responses={
+        200: {
+            "description": "The public key, PEM (SubjectPublicKeyInfo).",
+            "content": {PemResponse.media_type: {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403, 404),
+    },
 )
 def public_key(
     request: Request, audit: Annotated[Audit, Depends(audited("read checkpoint"))]
-) -> JSONResponse:
+) -> PemResponse:
     """The Ed25519 public key (PEM) that signs the checkpoints."""
     pem = ledger_records.public_key(ledger_of(request))
     if pem is None:
         raise audit.not_found([], "no signing key yet")
     audit.allowed()
-    return PlainTextResponse(pem, media_type="application/x-pem-file")  # type: ignore[return-value]
+    return PemResponse(pem)
 
 
 @router.get("/access-log", response_model=AccessPage, responses=responses(400, 401, 403, 422))
 def access_log(
     request: Request,
     audit: Annotated[Audit, Depends(audited("read access log", ("privacy",)))],
-    provider: Annotated[str | None, Query(max_length=128)] = None,
-    client: Annotated[str | None, Query(max_length=128)] = None,
-    token: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    provider: ProviderQuery = None,
+    client: ClientQuery = None,
+    token: Annotated[str | None, Query(pattern="^[0-9a-f]{12}$", description="A token id.")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AccessPage:
-    """Who read what of this provider's clients (NEN 7513), oldest first; this read is logged."""
+    """Who read what of this provider's clients (NEN 7513), oldest first; this read is logged.
+
+    Each entry shows only its subjects of this provider: one inspectorate read can span
+    every provider, and another provider's pseudonyms are not this officer's to see.
+    """
     principal = audit.principal
     assert principal is not None
     scope = principal.token.providers
     if provider is None:
         if len(scope) != 1:
-            raise ProblemError(422, f"name the provider: one of {', '.join(scope)}")
+            raise audit.invalid(422, f"name the provider: one of {', '.join(scope)}")
         provider = scope[0]
     if provider not in scope:
         raise audit.denied(403, "this token may not read that provider's access log")
+    try:
+        after = seq_cursor(cursor)
+    except ProblemError as error:
+        raise audit.invalid(error.status, error.detail, slug=error.slug) from None
     page = ledger_records.access_page(
         ledger_of(request),
         provider,
@@ -130,7 +158,7 @@ def access_log(
         since=moment(since) if since else None,
         until=moment(until) if until else None,
         limit=limit,
-        after_seq=seq_cursor(cursor),
+        after_seq=after,
     )
     audit.allowed([Subject(provider, client, None)])
     return page

@@ -153,6 +153,14 @@ class Health(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class AccessSubject(BaseModel):
+    """An object an access read: the provider's data, narrowed to a client or measure."""
+
+    provider_id: str
+    client_id: str | None
+    measure_id: str | None
+
+
 class AccessRecord(BaseModel):
     seq: int
     at: str
@@ -163,7 +171,7 @@ class AccessRecord(BaseModel):
     action: str
     outcome: str
     remote: str | None
-    subjects: list[dict[str, str | None]]
+    subjects: list[AccessSubject]
     detail: str | None
 
 

@@ -19,8 +19,13 @@ from store.access_log import Subject
 
 
 def client_fields(
-    principal: Principal, key: bytes | None, provider: str, client: str
+    principal: Principal, key: bytes | None, provider: str, client: str | None
 ) -> dict[str, Any]:
+    """`client_id` for the provider, `client_ref` for the inspectorate; neither when the
+    object names no client (an authorisation whose every registration was retracted):
+    a keyed hash of "no client" would look like a real client to the feed's readers."""
+    if client is None:
+        return {}
     if principal.role == "provider":
         return {"client_id": client}
     if key is None:
@@ -56,7 +61,7 @@ def entry(principal: Principal, row: dict[str, Any]) -> TimelineEntry:
 def alert(principal: Principal, key: bytes | None, found: Alert, client: str) -> Alert:
     if principal.role == "provider":
         return found
-    ref = client_fields(principal, key, found.provider_id, client)["client_ref"]
+    ref = client_fields(principal, key, found.provider_id, client).get("client_ref")
     return found.model_copy(update={"client_ref": ref})
 
 

@@ -24,9 +24,21 @@ def no_bsn(value: str) -> str:
     return value
 
 
+def no_nul(value: str) -> str:
+    """A NUL is no text: PostgreSQL cannot store it, so one would fail the whole batch."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000); send text without it")
+    return value
+
+
 def text(max_length: int) -> Any:
-    """Free text: bounded, and never a carrier for a BSN."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(no_bsn)]
+    """Free text: bounded, without NUL, and never a carrier for a BSN."""
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(no_nul),
+        AfterValidator(no_bsn),
+    ]
 
 
 def ident(max_length: int) -> Any:

@@ -28,11 +28,12 @@ class DeadLetter:
 
     def __post_init__(self) -> None:
         # Every text field too, not only the bytes: a reason may quote a field name, a source
-        # a file name; whatever carries a BSN-like number is masked before it is kept.
+        # a file name; whatever carries a BSN-like number is masked before it is kept, and a
+        # NUL (which PostgreSQL cannot store in text) is written as its JSON escape.
         for name in ("source", "reason", "provider_id", "event_id"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, mask_bsn_text(value))
+                object.__setattr__(self, name, mask_bsn_text(value).replace("\x00", "\\u0000"))
         masked = mask_bsns(self.raw)
         if masked != self.raw:
             object.__setattr__(self, "raw", masked)

@@ -79,22 +79,30 @@ def _store(kind: str, tmp: Path) -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    """The demo's data behind the API, on each store; read-only for the tests that use it."""
-    tmp = tmp_path_factory.mktemp("served")
+@contextmanager
+def serving(kind: str, tmp: Path, providers: list[str] | None = None) -> Iterator[Served]:
+    """A new store of `kind` behind the API: the demo's data, or (given `providers`, A and
+    B first) an empty store with the tokens of those providers."""
     with key_file(tmp / "signing.key"):
-        ledger = Ledger(_store(request.param, tmp))
+        ledger = Ledger(_store(kind, tmp))
         try:
-            result = serve(ledger, fill(ledger))
+            result = serve(ledger, providers or fill(ledger))
             with result.client:
                 yield result
         finally:
             ledger.close()
+
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """The demo's data behind the API, on each store; read-only for the tests that use it."""
+    with serving(request.param, tmp_path_factory.mktemp("served")) as result:
+        yield result
 
 
 @contextmanager
