@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cli.arg_types import non_negative_int
+from cli.arg_types import amsterdam_instant, non_negative_int
 from cli.context import InputError, open_ledger
 from cli.output import emit_json, emit_table
 from store.access_log import AccessEntry, Subject
@@ -62,24 +62,10 @@ def register(command: Command) -> None:
     p.add_argument("--provider", default=None, metavar="P", help="accesses to P's data")
     p.add_argument("--client", default=None, metavar="C", help="accesses to client C of --provider")
     p.add_argument("--token", default=None, metavar="ID", help="accesses with token ID")
-    p.add_argument("--since", type=moment, default=None, metavar="T", help="from T on")
-    p.add_argument("--until", type=moment, default=None, metavar="T", help="before T")
+    p.add_argument("--since", type=amsterdam_instant, default=None, metavar="T", help="from T on")
+    p.add_argument("--until", type=amsterdam_instant, default=None, metavar="T", help="before T")
     p.add_argument("--limit", type=non_negative_int, default=None, metavar="N", help="the first N")
     p.set_defaults(handler=access_log)
-
-
-def moment(text: str) -> datetime:
-    """RFC 3339 with an offset, or a date: its start on the Amsterdam clock (the clock the
-    table shows). A time without an offset is an hour or two ambiguous, so it is refused."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), tzinfo=AMSTERDAM)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date or date-time: {text!r}") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no offset; add one, e.g. +01:00 or Z")
-    return parsed
 
 
 def local(moment: datetime | None) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
+from cli.arg_types import utc_instant
 from cli.context import InputError, open_ledger
 from cli.output import emit_json, emit_table
 from cli.progress import refresh_alerts
@@ -18,7 +19,7 @@ def register(command: Command) -> None:
     p = command("alerts", "Alerts as of T (default now): open ones, or all with --all.")
     p.add_argument(
         "--as-of",
-        type=moment,
+        type=utc_instant,
         default=None,
         metavar="T",
         help="RFC 3339 date-time with offset, or a date (its start, UTC); default now",
@@ -27,19 +28,6 @@ def register(command: Command) -> None:
     p.add_argument("--provider", default=None, help="only this provider_id")
     p.add_argument("--rule", default=None, help="only this rule id, e.g. REVIEW-OVERDUE")
     p.set_defaults(handler=alerts)
-
-
-def moment(text: str) -> datetime:
-    """Parse `--as-of`: a naive time would be ambiguous by an hour or two, so it is refused."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date or date-time: {text!r}") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no offset; add one, e.g. +01:00 or Z")
-    return parsed
 
 
 def alerts(args: argparse.Namespace) -> int:

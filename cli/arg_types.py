@@ -9,7 +9,36 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def instant(text: str, day_zone: tzinfo) -> datetime:
+    """RFC 3339 with an offset, or a date: its midnight in `day_zone`. A time without an
+    offset is an hour or two ambiguous, so it is refused."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=day_zone)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or date-time: {text!r}") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset; add one, e.g. +01:00 or Z")
+    return parsed
+
+
+def utc_instant(text: str) -> datetime:
+    """`alerts --as-of`: a plain date is its start in UTC (CONTRACT §3, as it always was)."""
+    return instant(text, UTC)
+
+
+def amsterdam_instant(text: str) -> datetime:
+    """`access-log --since/--until`: a plain date is its start on the Amsterdam clock, the
+    clock its table shows."""
+    return instant(text, AMSTERDAM)
 
 
 def _integer(text: str) -> int:
