@@ -20,24 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import pages, routes_alerts, routes_measures, routes_ops, web_sign_in
 from api.auth import Audit
-from api.problems import (
-    ProblemError,
-    on_api_problem,
-    on_http_exception,
-    on_validation_error,
-    problem_response,
-)
+from api.guard import Guard
+from api.problems import ProblemError, on_api_problem, on_http_exception, on_validation_error
 from api.sessions import Sessions
 from api.web import TEMPLATES, SignInRequiredError, to_sign_in
 from ledger.service import Ledger
 
 log = structlog.get_logger("measure_ledger.serve")
 
-#: No inline script or style, nothing from another origin: the pages work without scripts.
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 REFRESH_INTERVAL_S = 2.0
 
 
@@ -157,22 +147,5 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("request failed", path=request.url.path, method=request.method)
-            audit: Audit | None = getattr(request.state, "audit", None)
-            if audit is not None:
-                audit.failed("internal error")
-            response = problem_response(500, "internal error; the ledger's log has the cause")
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(Guard)
     return app
