@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import structlog
 import uvicorn
@@ -38,21 +42,53 @@ def serve(args: argparse.Namespace) -> int:
         log.warning("inspectorate reads are refused until a feed key is set", reason=str(error))
     with open_ledger(args) as ledger:
         app = create_app(ledger, feed_key=key)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=args.host,
+                port=args.port,
+                log_config=None,  # our structlog configuration, not uvicorn's own
+                access_log=False,  # reads are logged in the access log, without tokens
+                proxy_headers=True,
+                server_header=False,
+            )
+        )
         print(
             f"serving {ledger.store.redacted()} on http://{_host(args.host)}:{args.port}/ "
             "(sign in with a token from `measure-ledger token create`; Ctrl-C stops)",
             file=sys.stderr,
         )
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_config=None,  # our structlog configuration, not uvicorn's own
-            access_log=False,  # reads are logged in the access log, without tokens
-            proxy_headers=True,
-            server_header=False,
-        )
+        with _stop_on_sigterm(server):
+            server.run()
+    if not server.started:
+        print(f"measure-ledger serve: could not listen on {args.host}:{args.port}", file=sys.stderr)
+        return 2
     return 0
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(server: uvicorn.Server) -> Iterator[None]:
+    """SIGTERM (`docker stop`, systemd) stops the server gracefully and `serve` exits 0.
+
+    uvicorn takes SIGTERM itself while it runs (stop listening, finish the requests in
+    hand, run the lifespan shutdown), then sends it again to the handler it found, so that
+    the process dies of it: with Python's default handler that was exit -15 before the
+    store was closed. This handler only asks the server to stop, so after the graceful
+    shutdown `serve` returns, closes the ledger and exits 0; a SIGTERM that arrives while
+    the server is still starting stops it as soon as it has started.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only (an in-process test server)
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _host(host: str) -> str:
