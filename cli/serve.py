@@ -58,8 +58,12 @@ def serve(args: argparse.Namespace) -> int:
             "(sign in with a token from `measure-ledger token create`; Ctrl-C stops)",
             file=sys.stderr,
         )
-        with _stop_on_sigterm(server):
-            server.run()
+        with _stop_on_signals(server):
+            try:
+                server.run()
+            except SystemExit:  # uvicorn exits 3 itself when it cannot listen; ours is 2
+                if server.started:
+                    raise
     if not server.started:
         print(f"measure-ledger serve: could not listen on {args.host}:{args.port}", file=sys.stderr)
         return 2
@@ -67,15 +71,16 @@ def serve(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _stop_on_sigterm(server: uvicorn.Server) -> Iterator[None]:
-    """SIGTERM (`docker stop`, systemd) stops the server gracefully and `serve` exits 0.
+def _stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
+    """SIGTERM (`docker stop`, systemd) and Ctrl-C stop the server gracefully; exit 0.
 
-    uvicorn takes SIGTERM itself while it runs (stop listening, finish the requests in
-    hand, run the lifespan shutdown), then sends it again to the handler it found, so that
-    the process dies of it: with Python's default handler that was exit -15 before the
-    store was closed. This handler only asks the server to stop, so after the graceful
-    shutdown `serve` returns, closes the ledger and exits 0; a SIGTERM that arrives while
-    the server is still starting stops it as soon as it has started.
+    uvicorn takes both signals itself while it runs (stop listening, finish the requests in
+    hand, run the lifespan shutdown), then sends the signal again to the handler it found,
+    so that the process ends as the signal would end it: with Python's default handler
+    SIGTERM killed the process (exit -15) before the store was closed. This handler only
+    asks the server to stop, so `serve` returns, closes the ledger and exits 0, as
+    `consume` does; a signal that arrives while the server is still starting stops it as
+    soon as it has started. A second Ctrl-C while it shuts down still forces it (uvicorn's).
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # signals reach the main thread only (an in-process test server)
@@ -84,11 +89,12 @@ def _stop_on_sigterm(server: uvicorn.Server) -> Iterator[None]:
     def handler(_signum: int, _frame: FrameType | None) -> None:
         server.should_exit = True
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _host(host: str) -> str:
