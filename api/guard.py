@@ -1,9 +1,9 @@
 """Security headers on every answer, and a logged problem instead of a traceback.
 
 A plain ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs
-every request through an extra task and a pair of memory streams, which cost about a third
-of the server's CPU on a route that does nothing (`/healthz`, bench/bench_serve.py); here a
-request costs one wrapped `send`.
+every request through an extra task and a pair of memory streams. Without it (and with
+`/healthz` on the event loop) the static route and `/healthz` took about 40% less server CPU
+per request in bench/bench_serve.py (docs/serving.md); here a request costs one wrapped `send`.
 """
 
 from __future__ import annotations
