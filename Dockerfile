@@ -1,5 +1,6 @@
 # The measure-ledger image: the project installed from this checkout, run as a non-root user.
-# Used by docker-compose.yml for `consume` (scalable) and `feed`; any other command works too:
+# Used by docker-compose.yml for `consume` (scalable), `feed` and `api` (`serve`); any other
+# command works too:
 #   docker run --rm -e LEDGER_STORE=postgresql://... measure-ledger measure-ledger status
 FROM python:3.11-slim
 
@@ -30,5 +31,6 @@ RUN pip install . \
 USER ledger
 WORKDIR /home/ledger
 # SIGTERM reaches measure-ledger directly (exec form): `consume` finishes its batch,
-# commits and exits 0 within the compose stop_grace_period.
+# commits and exits 0 within the compose stop_grace_period; `serve` finishes the requests in
+# hand and exits 0.
 CMD ["measure-ledger", "--help"]

@@ -30,13 +30,13 @@ from api import (
     web_sign_in,
 )
 from api.auth import Audit
+from api.guard import Guard
 from api.problems import (
     Problem,
     ProblemError,
     on_api_problem,
     on_http_exception,
     on_validation_error,
-    problem_response,
 )
 from api.sessions import Sessions
 from api.web import TEMPLATES, SignInRequiredError, to_sign_in
@@ -44,11 +44,6 @@ from ledger.service import Ledger
 
 log = structlog.get_logger("measure_ledger.serve")
 
-#: No inline script or style, nothing from another origin: the pages work without scripts.
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 REFRESH_INTERVAL_S = 2.0
 
 
@@ -95,22 +90,6 @@ def _logged(
         return await handler(request, error)
 
     return handle
-
-
-#: Bodies other than events (the sign-in and sign-out forms) are a few hundred bytes.
-MAX_FORM_BYTES = 64 * 1024
-
-
-def _oversized(request: Request) -> Response | None:
-    """Refuse a body before it is read: events have their own cap, everything else is tiny."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.url.path == "/api/v1/events":
-        return None
-    declared = request.headers.get("content-length")
-    if declared is None:
-        return problem_response(411, "send a Content-Length with the body", "length-required")
-    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
-        return problem_response(413, "the body is too large for this form", "too-large")
-    return None
 
 
 def _html_for_pages(
@@ -208,24 +187,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.openapi = _with_problem(app)  # type: ignore[method-assign]
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = _oversized(request)
-        try:
-            if response is None:
-                response = await call_next(request)
-        except Exception:
-            log.exception("request failed", path=request.url.path, method=request.method)
-            audit: Audit | None = getattr(request.state, "audit", None)
-            if audit is not None:
-                audit.failed("internal error")
-            response = problem_response(500, "internal error; the ledger's log has the cause")
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(Guard)
 
     return app

@@ -173,8 +173,12 @@ def seq_cursor(cursor: str | None) -> int | None:
 
 
 @health.get("/healthz", response_model=Health)
-def healthz() -> Health:
-    """The process answers (no store access: for a liveness probe)."""
+async def healthz() -> Health:
+    """The process answers (no store access: for a liveness probe).
+
+    Answered on the event loop, not in the worker threads: under load those are all busy
+    reading the store, and a liveness probe queued behind them would fail a healthy server.
+    """
     return Health(status="ok")
 
 

@@ -116,6 +116,7 @@ class Ledger:
         with self.schema_lock():  # every table of the ledger, created one process at a time
             self.app = LedgerApplication(env=self.store.environment() | cipher)
             datastore = self.app.recorder.datastore  # type: ignore[attr-defined]
+            self.store.match_pool_wait(datastore)
             self.sql = SqlRunner(datastore, self.store.dialect)
             try:
                 check_encryption(

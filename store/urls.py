@@ -11,9 +11,13 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from store.sql import POSTGRES, SQLITE, Dialect
+
+#: How long a writer waits for another writer's lock before giving up, on both stores.
+LOCK_TIMEOUT_S = 30
 
 
 class StoreUrlError(ValueError):
@@ -43,7 +47,7 @@ class StoreUrl:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": path,
-                "SQLITE_LOCK_TIMEOUT": "30",
+                "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S),
                 "APPLICATION_RECORDER_TOPIC": "store.recorders:LedgerSQLiteRecorder",
             }
         if parts.scheme in ("postgresql", "postgres"):
@@ -59,13 +63,27 @@ class StoreUrl:
                 "POSTGRES_USER": unquote(parts.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(parts.password or ""),
                 "POSTGRES_CONNECT_TIMEOUT": "5",
-                "POSTGRES_LOCK_TIMEOUT": "30",
+                "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S),
                 "POSTGRES_POOL_SIZE": "4",
                 "APPLICATION_RECORDER_TOPIC": "store.recorders:LedgerPostgresRecorder",
             }
         raise StoreUrlError(
             f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"
         )
+
+    def match_pool_wait(self, datastore: Any) -> None:
+        """Let a thread wait for a pooled SQLite connection as long as SQLite waits for a lock.
+
+        eventsourcing 9.5 gives its SQLite pool a fixed 5 s wait, with no setting. A thread
+        writing holds the pool's one writer slot while SQLite waits for another process's
+        write lock (an `ingest` committing a batch, the alert index judging a chunk), and the
+        pool serves threads first come, first served, so every thread behind it waits too,
+        readers included: after 5 s they failed (ConnectionUnavailableError, a 500 from
+        `serve` while an ingest ran: bench/bench_serve.py, docs/serving.md) where SQLite itself
+        would have waited up to 30 s and succeeded.
+        """
+        if self.dialect is SQLITE:
+            datastore.pool.pool_timeout = float(LOCK_TIMEOUT_S)
 
     def create_private_file(self) -> None:
         """Create a missing SQLite file readable by its owner only (0600), like the keys.

@@ -4,7 +4,8 @@ There is no Docker engine in the test environment, so the file is read as data: 
 `measure-ledger` command it runs must parse with the CLI's own parser, no host port may take
 PostgreSQL's 5432, a service whose command exits 1 by design must not be restarted into a
 loop, the long-running ledger services need a healthcheck that reads the file their loop
-touches, and Kafka and PostgreSQL keep their data on volumes.
+touches, Kafka and PostgreSQL keep their data on volumes, and `api` serves the consumers'
+store on loopback with the feed's key.
 """
 
 from __future__ import annotations
@@ -223,3 +224,34 @@ def test_the_image_prepares_the_keys_volume() -> None:
     """The named volume takes the image directory's owner: the ledger user can write keys."""
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"mkdir -m 700 /keys && chown ledger /keys", dockerfile)
+
+
+def test_the_api_serves_the_same_store_on_loopback_with_a_liveness_check(
+    services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`api` runs `serve` on every interface of its container, published on the host's
+    loopback only, on the store the consumers write, checked on /healthz at its port."""
+    api = services["api"]
+    runs = [argv for argv in invocations(api) if argv and argv[0] == "serve"]
+    assert len(runs) == 1, "the api service runs measure-ledger serve once"
+    args = parsed(runs[0], api, monkeypatch)
+    assert (args.host, args.port) == ("0.0.0.0", 8000)
+    assert list(host_ports(api)) == [("127.0.0.1", 8000)]
+    assert "8000:8000" in str(api["ports"][0])
+    store = api["environment"]["LEDGER_STORE"]
+    assert store.startswith("postgresql://")
+    assert store == services["consume"]["environment"]["LEDGER_STORE"]
+    assert "postgres" in (api.get("depends_on") or {})
+    test = " ".join((api.get("healthcheck") or {}).get("test") or [])
+    assert f"127.0.0.1:{args.port}/healthz" in test
+    assert not restart_loops(api)
+
+
+def test_the_api_reads_client_refs_with_the_feeds_key(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """The inspectorate sees the client_ref the feed publishes: one key, from one file."""
+    api, feed = services["api"]["environment"], services["feed"]["environment"]
+    assert api["LEDGER_FEED_KEY_FILE"] == feed["LEDGER_FEED_KEY_FILE"]
+    assert "LEDGER_FEED_KEY" not in api  # never inline in the compose file
+    assert "feed" in (services["api"].get("depends_on") or {})  # the feed creates the key

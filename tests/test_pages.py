@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from api import time_axis
-from api.app import CSP
+from api.guard import CSP
 from api.schemas import Authorisation, TimelineEntry
 from domain.alerts import Alert
 from ledger.service import Ledger, RawMessage
