@@ -11,6 +11,7 @@ from cli.context import InputError, open_ledger
 from cli.output import emit_json, emit_table
 from cli.progress import refresh_alerts
 from projections import queries
+from projections.api_reads import SEVERITY_ORDER
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -46,7 +47,10 @@ def alerts(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json([a.model_dump(mode="json", by_alias=True) for a in found])
         return 0
-    rows = [a.model_dump(mode="json", by_alias=True) for a in found]
+    # A person reads the table top-down: the most serious first (as the pages and the API
+    # list them), then by `since`; JSON keeps the index's order for machines.
+    ordered = sorted(found, key=lambda a: (SEVERITY_ORDER.index(a.severity), a.since))
+    rows = [a.model_dump(mode="json", by_alias=True) for a in ordered]
     emit_table(
         rows,
         ("severity", "rule", "status", "provider_id", "measure_id", "since", "message"),

@@ -195,3 +195,24 @@ def test_separate_processes_agree_on_the_rules(tmp_path: Path, events_file: Path
             env={**os.environ, "PYTHONHASHSEED": seed},
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
+
+
+def test_the_alerts_table_puts_the_most_serious_first(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str
+) -> None:
+    """A person reads it top-down: critical before the many low LATE-REGISTRATION rows."""
+    from cli.demo import demo_lines
+    from ledger.service import Ledger, RawMessage
+
+    ledger = Ledger(sqlite_url)
+    ledger.submit([RawMessage(raw, f"d:{i}") for i, raw in enumerate(demo_lines(40, 7), 1)])
+    ledger.close()
+    code, out, _ = run(
+        capsys, "--store", sqlite_url, "--log-format", "console", "alerts", "--as-of",
+        "2026-12-31",
+    )  # fmt: skip
+    assert code == 0
+    severities = [line.split()[0] for line in out.splitlines()[1:]]
+    order = ["critical", "high", "medium", "low"]
+    ranks = [order.index(s) for s in severities]
+    assert ranks == sorted(ranks) and len(set(ranks)) >= 2
