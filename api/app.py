@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +46,22 @@ from ledger.service import Ledger
 log = structlog.get_logger("measure_ledger.serve")
 
 REFRESH_INTERVAL_S = 2.0
+#: Connections kept back from the worker threads: the refresher's, and one to spare.
+RESERVED_CONNECTIONS = 2
+
+
+def worker_threads(ledger: Ledger) -> int:
+    """As many threads for the sync routes as the store's pool has connections, less a few.
+
+    anyio's default is 40 threads; the SQLite pool hands out 15 connections, PostgreSQL's
+    14. With slow reads (a measure of a provider with 30k measures took 2 s) the threads
+    beyond the pool waited for a connection until the pool gave up, and answered 500
+    (ConnectionUnavailableError, bench/bench_serve.py --measures 100000). With no more
+    threads than connections a request waits on the event loop instead, where nothing
+    times out, and more threads would not read faster under the GIL anyway.
+    """
+    connections = ledger.store.pool_connections(ledger.sql.datastore)
+    return max(2, connections - RESERVED_CONNECTIONS)
 
 
 class Refresher:
@@ -145,6 +162,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(ledger)
         refresher.once()
         if refresh_interval_s is not None:
             refresher.start()

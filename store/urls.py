@@ -85,6 +85,13 @@ class StoreUrl:
         if self.dialect is SQLITE:
             datastore.pool.pool_timeout = float(LOCK_TIMEOUT_S)
 
+    @staticmethod
+    def pool_connections(datastore: Any) -> int:
+        """How many connections the datastore's pool hands out at most (both stores)."""
+        pool = datastore.pool
+        most = getattr(pool, "max_size", None)  # psycopg_pool
+        return int(most if most is not None else pool.pool_size + pool.max_overflow)
+
     def create_private_file(self) -> None:
         """Create a missing SQLite file readable by its owner only (0600), like the keys.
 
