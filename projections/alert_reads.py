@@ -183,6 +183,31 @@ def _valid_key(key: list[Any], levels: list[str]) -> bool:
     )
 
 
+def measure_alerts_query(dialect: Dialect) -> str:
+    """Every alert of one measure, read on the measure index (a measure has at most a few
+    hundred): the severity pages would read the whole provider's range of each severity."""
+    return (
+        f"{alert_columns(dialect)}FROM view_alerts a "
+        "WHERE a.provider_id = ? AND a.measure_id = ? AND a.since_utc <= ?"
+    )
+
+
+def measure_alerts(
+    sql: SqlRunner, providers: Providers, provider_id: str, measure_id: str, *, as_of: datetime
+) -> list[AlertRow]:
+    """One measure's alerts as of `as_of`, open and resolved, in the alerts list's order."""
+    if not in_scope(scope(providers), provider_id):
+        return []
+    moment = utc_key(as_of)
+    with sql.transaction(commit=False) as c:
+        rows = c.execute(
+            measure_alerts_query(sql.dialect), [provider_id, measure_id, moment]
+        ).fetchall()
+    rank = {level: i for i, level in enumerate(SEVERITY_ORDER)}
+    rows = sorted(rows, key=lambda r: (rank[r["severity"]], r["since_utc"], r["alert_id"]))
+    return [_row(r, moment) for r in rows]
+
+
 def _row(row: Any, moment: str) -> AlertRow:
     return AlertRow(alert_from_row(row, moment), row["client_id"], row["location_id"])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from projections.alert_reads import AlertRow, alert, alert_counts, alerts
+from projections.alert_reads import AlertRow, alert, alert_counts, alerts, measure_alerts
 from projections.authorisation_reads import authorisation, client_authorisations
 from projections.measure_reads import (
     SEVERITY_ORDER,
@@ -52,6 +52,7 @@ __all__ = [
     "events",
     "last_ingest",
     "measure",
+    "measure_alerts",
     "measures",
     "phase_counts",
     "rejects",

@@ -366,3 +366,23 @@ def test_a_provider_reads_nothing_of_another_even_by_its_ids(store: Ledger) -> N
         reads.measures(store.sql, A, as_of=JUNE)
     with pytest.raises(TypeError):
         reads.events(store.sql, [A], A, "a-m2-1")
+
+
+def test_a_measures_alerts_are_its_rows_of_the_alert_pages(store: Ledger) -> None:
+    """The one indexed read of a measure's alerts gives what its paged read gives, in order."""
+    measures = {(r.alert.provider_id, r.alert.measure_id) for r in reads.alerts(
+        store.sql, None, as_of=LATER, include_resolved=True, limit=500).items}  # fmt: skip
+    measures.discard((A, None))
+    measures.discard((B, None))
+    assert len(measures) > 2
+    for as_of in (JUNE, LATER):
+        for provider_id, measure_id in measures:
+            assert measure_id is not None
+            paged = reads.alerts(store.sql, None, as_of=as_of, include_resolved=True,
+                                 measure=(provider_id, measure_id), limit=500).items  # fmt: skip
+            one = reads.measure_alerts(store.sql, None, provider_id, measure_id, as_of=as_of)
+            assert one == paged
+            other = A if provider_id == B else B
+            assert (
+                reads.measure_alerts(store.sql, [other], provider_id, measure_id, as_of=as_of) == []
+            )

@@ -81,6 +81,8 @@ def _api_reads(ledger: Ledger) -> list[ApiCheck]:
          "view_alerts_provider_page", ("view_alerts_provider_page",), "page"),
         ("alerts at a location", located, [*located_params, 51], "view_timeline_location",
          ("view_timeline_location",), "index"),
+        ("the alerts of one measure", alert_reads.measure_alerts_query(sql.dialect),
+         [P, M, moment], "view_alerts_measure", ("view_alerts_measure",), "index"),
         ("measure page, every provider, after a cursor",
          measure_reads.measure_page_query(sql, None, [P, M], ""), [P, M, 51], *status, "page"),
         ("measure page, one provider, after a cursor",
