@@ -93,7 +93,10 @@ class Rulebook:
         return self.rules[rule].severity
 
     def enabled(self, rule: str) -> bool:
-        return self.rules[rule].enabled
+        """Whether the rule judges under this book: a rule a version's catalogue does not
+        list (a catalogue-2 rule under 2026.1) never runs, so that version judges as it did."""
+        info = self.rules.get(rule)
+        return info is not None and info.enabled
 
     def limit(self, name: str, framework: str | None = None) -> Limit:
         """A shared limit (`framework=None`) or one of a framework's limits."""
@@ -196,7 +199,13 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         if deadline not in DEADLINES:
             raise RulebookError(f"calendar.deadline must be one of {DEADLINES}")
         rules = {
-            rule: RuleInfo(rule, spec["severity"], spec["source"], spec.get("policy", False))
+            rule: RuleInfo(
+                rule,
+                spec["severity"],
+                spec["source"],
+                spec.get("policy", False),
+                catalogue=spec.get("catalogue", 1),
+            )
             for rule, spec in data["rules"].items()
         }
         bad = [info.rule for info in rules.values() if info.severity not in SEVERITIES]

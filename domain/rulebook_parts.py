@@ -27,13 +27,18 @@ class Limit:
 
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
-    """A catalogue entry: severity and source; policy rules can be switched off by settings."""
+    """A catalogue entry: severity and source; policy rules can be switched off by settings.
+
+    `catalogue` is the catalogue that added the rule: 1 for CONTRACT §2's table, 2 for the
+    rows of LAW.md §8 that 2026.2 added (docs/rules.md).
+    """
 
     rule: str
     severity: str
     source: str
     policy: bool = False
     enabled: bool = True
+    catalogue: int = field(default=1, metadata=ADDED_IN_2026_2)
 
 
 @dataclass(frozen=True, slots=True)
