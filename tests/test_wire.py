@@ -151,6 +151,8 @@ _moments = st.datetimes(
     max_value=datetime(2030, 1, 1),
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=2))]),
 )
+#: Free text as the contract allows it: anything but NUL, which is malformed (wire_types).
+_free_text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=50)
 
 
 @st.composite
@@ -171,7 +173,7 @@ def proposals(draw: st.DrawFn) -> dict[str, Any]:
             "planned_start": start.isoformat(),
             "emergency": draw(st.booleans()),
             "client_age_years": draw(st.integers(0, 120)),
-            "description": draw(st.text(max_size=50).filter(lambda t: not looks_like_bsn(t))),
+            "description": draw(_free_text.filter(lambda t: not looks_like_bsn(t))),
         },
     )
 
