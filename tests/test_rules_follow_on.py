@@ -6,12 +6,14 @@ Dutch clock showed (CET +01:00, CEST +02:00); the maxima are counted on that clo
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli.main import main
 from domain.alerts import Alert
 from domain.facts import Fact
 from domain.rulebook import RULEBOOK_DIR, Period, Rulebook, RulebookError
@@ -216,6 +218,19 @@ def test_follows_on_needs_its_gap_and_known_kinds() -> None:
     assert text.count(kinds) == 1
     with pytest.raises(RulebookError, match="bopz"):
         Rulebook.from_toml(text.replace(kinds, 'follows_on = ["bopz"]'))
+
+
+def test_rules_periods_lists_the_follow_on_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """`measure-ledger rules --periods` shows the gaps and which orders make a term "next"."""
+    assert main(["rules", "--periods", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["periods"]
+    values = {(row["scope"], row["period"]): (row["value"], row["kind"]) for row in rows}
+    assert values[("wvggz", "follow_on_gap")] == ("6 weeks", "policy")
+    assert values[("wzd", "follow_on_gap")] == ("1 day", "policy")
+    assert values[("jeugdwet", "follow_on_gap")] == ("1 day", "policy")
+    assert values[("jeugdwet", "seclusion_merge_gap")] == ("1 hour", "policy")
+    follow = values[("wvggz zorgmachtiging", "next term only when it follows on")]
+    assert follow == ("zorgmachtiging ending at most 6 weeks before it starts", "policy")
 
 
 # -- a property: the chain decides the maximum, whatever else the client had ------------
