@@ -8,6 +8,10 @@ February 2026 (CET, +01:00), so a day is 24 hours on the Amsterdam clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from random import Random
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.alerts import Alert
 from domain.facts import Fact
@@ -138,3 +142,29 @@ def test_overlapping_registrations_of_one_insluiting_merge() -> None:
     a = _episode(START, START + timedelta(hours=14), "ins-a")
     b = _episode(START + timedelta(hours=13), START + timedelta(hours=25), "ins-b")
     assert _unlawful(a, b)
+
+
+@given(
+    episodes=st.lists(
+        st.tuples(st.integers(0, 90), st.integers(1, 20 * 60)), min_size=1, max_size=5
+    ),
+    order=st.randoms(use_true_random=False),
+)
+def test_an_insluiting_fires_exactly_when_a_merged_run_exceeds_a_day(
+    episodes: list[tuple[int, int]], order: Random
+) -> None:
+    """Episodes drawn as (minutes after the previous one ended, minutes long): the rule fires
+    for exactly the runs of episodes at most an hour apart whose span exceeds 1 day, named
+    after each run's first episode, whatever order the registrations arrive in."""
+    facts, runs, cursor = [], [], START
+    for index, (gap, length) in enumerate(episodes):
+        start = cursor + timedelta(minutes=gap)
+        cursor = start + timedelta(minutes=length)
+        facts.append(_episode(start, cursor, f"ins-{index}"))
+        if runs and gap <= 60:
+            runs[-1][1] = cursor
+        else:
+            runs.append([index, cursor, start])
+    expected = {f"ins-{first}" for first, end, start in runs if end - start > timedelta(days=1)}
+    order.shuffle(facts)
+    assert {alert.evidence[0] for alert in _unlawful(*facts)} == expected
