@@ -2,6 +2,13 @@
 
 The stream comes from the seeded generator, so a run is reproducible; it is written as
 JSON Lines and loaded through the same path a provider's file takes.
+
+The synthetic year ends at `DEMO_CUTOFF`, and the summary judges the care as it stood then
+(`as_of = DEMO_CUTOFF`), and says so. Judged as of today instead, the measures still running
+at the cutoff would fall overdue one by one as the calendar moves on (no evaluation or
+extension was ever recorded after it): true of the stored data, but alerts about care the
+demo never played, shown as if the lawful measures had gone wrong, and a different summary
+on every day it is run.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ import argparse
 import io
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cli.context import InputError
@@ -25,8 +32,9 @@ from store.urls import StoreUrl
 from synthetic import DEFAULT_START, encode_lines, generate
 
 DEMO_FILE = "measure-ledger-demo.db"
-#: The demo stream stops here, so some measures are still running and deadlines lie ahead.
-#: A fixed moment (not "now") keeps every run of the demo identical.
+#: The demo stream stops here, so some measures are still running and deadlines lie ahead;
+#: the summary judges as of this moment. A fixed moment (not "now") keeps every run of the
+#: demo identical.
 DEMO_CUTOFF = DEFAULT_START + timedelta(days=320)
 MALFORMED_SHARE = 0.004
 
@@ -120,7 +128,7 @@ def run_demo(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - started
         phases = queries.phase_counts(ledger.sql)
         measures = queries.status(ledger.sql)
-        as_of = max(datetime.now(UTC), DEMO_CUTOFF)
+        as_of = DEMO_CUTOFF
         by_rule = queries.alert_counts(ledger.sql, as_of)
         examples = [
             a for a in queries.alerts(ledger.sql, as_of) if a.severity in ("critical", "high")
@@ -135,6 +143,7 @@ def run_demo(args: argparse.Namespace) -> int:
         "seconds": round(elapsed, 2),
         "phases": phases,
         "measures_judged": judged,
+        "as_of": as_of.isoformat(),
         "open_alerts_by_rule": by_rule,
     }
     if args.format == "json":
@@ -147,12 +156,17 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     print("Measures by framework and phase:")
     emit_table(phases, ("framework", "phase", "measures"))
-    print(f"\nOpen alerts as of {as_of:%Y-%m-%d %H:%M %Z}, by rule:")
+    print(
+        f"\nOpen alerts as of {as_of.isoformat(timespec='minutes')}, the last moment of the "
+        "synthetic year (the care as it stood then), by rule:"
+    )
     emit_table(by_rule, ("severity", "rule", "open"))
-    if any(r["rule"] == "LATE-REGISTRATION" for r in by_rule):
+    if not any(r["rule"] == "LATE-REGISTRATION" for r in by_rule):
         print(
-            "(LATE-REGISTRATION: the demo stores a year of history at once, so the ledger sees "
-            "nearly every event registered long after it occurred — as it would in reality.)"
+            "(No LATE-REGISTRATION as of then: a late record counts from when it is made, and "
+            "the demo records its whole year now. `alerts` without --as-of shows today: those, "
+            "and the measures still running at the end of the synthetic year overdue, since no "
+            "later care was recorded.)"
         )
     print("\nA few critical and high alerts:")
     shown = {}
@@ -172,7 +186,8 @@ def run_demo(args: argparse.Namespace) -> int:
             "\nExplore it:\n"
             f"  {cli} status\n"
             f"  {cli} timeline {example['provider_id']} {example['measure_id']}\n"
-            f"  {cli} alerts --all --format json\n"
+            f"  {cli} alerts --as-of {as_of.isoformat()}\n"
+            f"  {cli} alerts --as-of {as_of.isoformat()} --all --format json\n"
             f"  {cli} rejects\n"
             f"  {cli} verify\n"
             "\nOpen it in a browser (the token is printed once; keep it):\n"

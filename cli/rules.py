@@ -88,6 +88,16 @@ def _periods(book: Rulebook) -> Iterator[dict[str, Any]]:
             "kind": "statute",
             "source": order.source,
         }
+        if order.follows_on is not None:  # 2026.2: which earlier order makes it "next"
+            gap = book.limit("follow_on_gap", order.framework)
+            yield {
+                "scope": f"{order.framework} {kind}",
+                "period": "next term only when it follows on",
+                "value": f"{' or '.join(sorted(order.follows_on))} ending at most {gap.period} "
+                "before it starts",
+                "kind": "policy" if gap.policy else "statute",
+                "source": f"{order.source}; gap: {gap.source}",
+            }
 
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}

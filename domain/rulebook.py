@@ -28,6 +28,7 @@ from domain.rulebook_parts import (
     Profile,
     RuleInfo,
     clock_of,
+    codes_of,
     framework_of,
     frozen,
     limits_of,
@@ -233,11 +234,13 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
                     Period.parse(value, clock, spec.get("extension")) for value in spec["maximum"]
                 ),
                 spec["source"],
+                codes_of(spec, "follows_on", AUTHORIZATION_KINDS, f"authorizations.{kind}"),
             )
             for kind, spec in data["authorizations"].items()
         }
         if set(authorizations) != set(AUTHORIZATION_KINDS):
             raise RulebookError("authorizations: every authorisation kind needs a maximum")
+        _check_follow_on(authorizations, frameworks)
         return Rulebook(
             version=data["version"],
             effective_from=data["effective_from"],
@@ -254,6 +257,19 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None
+
+
+def _check_follow_on(
+    authorizations: Mapping[str, AuthorizationKindRules], frameworks: Mapping[str, FrameworkRules]
+) -> None:
+    """A kind that follows on others needs its framework's `follow_on_gap` period."""
+    for rules in authorizations.values():
+        limits = frameworks[rules.framework].limits
+        if rules.follows_on is not None and "follow_on_gap" not in limits:
+            raise RulebookError(
+                f"authorizations.{rules.kind}: follows_on needs "
+                f"frameworks.{rules.framework}.periods.follow_on_gap"
+            )
 
 
 # -- policy overrides -----------------------------------------------------------------------

@@ -92,6 +92,11 @@ class AuthorizationKindRules:
     framework: str
     maximum: tuple[Period, ...]
     source: str
+    # 2026.2: the kinds an order of this kind "follows on" (Wvggz 6:5 "aansluit op", Wzd 39,
+    # Jeugdwet 6.1.12 lid 2): the next maximum is granted only to an order whose valid_from
+    # is no later than such a predecessor's end plus the framework's `follow_on_gap`.
+    # None (2026.1): every earlier order of the same kind counts as a previous term.
+    follows_on: frozenset[str] | None = field(default=None, metadata=ADDED_IN_2026_2)
 
     def maximum_for(self, earlier_terms: int) -> Period:
         """The maximum for a term that follows `earlier_terms` terms of the same kind."""

@@ -76,4 +76,5 @@ PARTS: tuple[Part, ...] = (
     _part(wzd_procedure.term_too_long, "extensions", frameworks=_WZD),
     _part(wzd_procedure.extensions, "extensions", "steps", "decisions", "ends", frameworks=_WZD),
     _part(jeugdwet.each_application, "steps", "ends", each=True, frameworks=("jeugdwet",)),
+    _part(jeugdwet.merged_durations, "applications", "steps", "ends", frameworks=("jeugdwet",)),
 )
