@@ -152,7 +152,9 @@ _moments = st.datetimes(
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=2))]),
 )
 #: Free text as the contract allows it: anything but NUL, which is malformed (wire_types).
-_free_text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=50)
+_free_text = st.text(
+    alphabet=st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=50
+)
 
 
 @st.composite
