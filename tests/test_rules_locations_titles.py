@@ -167,3 +167,21 @@ def test_rulebook_2026_1_never_judges_titles() -> None:
     wzd = _title("rechterlijke_machtiging_wzd", T0, T0 + 20 * WEEK, "rm-1")
     jw = _title("machtiging_gesloten_jeugdhulp", T0 + 4 * WEEK, T0 + 40 * WEEK, "mgj-1")
     assert _precedence([wzd, jw], Rulebook.load_default(version="2026.1")) == []
+
+
+def test_catalogue_2_wzd_and_general_rules_are_in_2026_2_only() -> None:
+    """Each new rule: catalogue 2, its severity, a source citing LAW.md §8, policy marked."""
+    book, previous = Rulebook.load_default(), Rulebook.load_default(version="2026.1")
+    expected = {
+        "WZD-PHYSICIAN-CONSENT": ("high", False),
+        "WZD-EMERGENCY-PHYSICIAN": ("high", False),
+        "WZD-EMERGENCY-NOTIFY": ("medium", True),
+        "WZD-EMERGENCY-TERM": ("medium", False),
+        "WZD-LOCATION-UNREGISTERED": ("high", False),
+        "GEN-TITLE-PRECEDENCE": ("high", False),
+    }
+    for rule, (severity, policy) in expected.items():
+        info = book.rules[rule]
+        assert (info.severity, info.policy, info.catalogue) == (severity, policy, 2), rule
+        assert "LAW.md §8" in info.source and book.enabled(rule)
+        assert rule not in previous.rules and not previous.enabled(rule)
