@@ -36,6 +36,13 @@ RuleId = Literal[
     "NO-SERIOUS-HARM-GROUNDS",
     "AUTHORIZATION-TOO-LONG",
     "LATE-REGISTRATION",
+    # Catalogue 2 (rulebook 2026.2): Wzd and across the laws (docs/rules.md)
+    "WZD-PHYSICIAN-CONSENT",
+    "WZD-EMERGENCY-PHYSICIAN",
+    "WZD-EMERGENCY-NOTIFY",
+    "WZD-EMERGENCY-TERM",
+    "WZD-LOCATION-UNREGISTERED",
+    "GEN-TITLE-PRECEDENCE",
 ]
 Severity = Literal["critical", "high", "medium", "low"]
 Status = Literal["open", "resolved"]

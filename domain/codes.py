@@ -33,6 +33,9 @@ Step = Literal[
     "gedragswetenschapper_consent",
     "geneesheer_directeur_agreement",
     "geneesheer_directeur_informed",
+    # extension (README "Compatible extensions"): the involved physician consulted in an
+    # art. 15 emergency (Wzd art. 15 lid 3), which asks consultation, not consent
+    "physician_consulted",
 ]
 
 HarmCode = Literal[

@@ -13,7 +13,7 @@ their building from TOML, in `domain.rulebook_parts`. The data directory
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +33,7 @@ from domain.rulebook_parts import (
     frozen,
     limits_of,
 )
+from domain.rulebook_titles import TitleRules, titles_of
 from domain.rules.periods import (
     ADDED_IN_2026_2,
     LEGACY,
@@ -85,6 +86,15 @@ class Rulebook:
     # 2026.2: an application of a measure whose framework was never recorded (no proposal
     # arrived) is NO-LEGAL-BASIS, LAW.md §8 GEN-NO-FRAMEWORK; 2026.1 judged nothing there
     unframed_is_unlawful: bool = field(default=False, metadata=ADDED_IN_2026_2)
+    # Catalogue 2: admission titles and their precedence across the laws (`[titles]`,
+    # GEN-TITLE-PRECEDENCE); None in a version without them
+    titles: TitleRules | None = field(default=None, metadata=ADDED_IN_2026_2)
+    # Catalogue 2: each provider's registered locations (Wzd art. 20, the locatieregister),
+    # configuration handed in by the composition root (`with_registered_locations`); a
+    # provider not listed has none configured and WZD-LOCATION-UNREGISTERED stays silent
+    registered_locations: tuple[tuple[str, frozenset[str]], ...] = field(
+        default=(), metadata=ADDED_IN_2026_2
+    )
 
     def overdue_from(self, due: datetime) -> datetime:
         """The first instant a deadline that fell due at `due` is missed."""
@@ -125,6 +135,20 @@ class Rulebook:
                 raise RulebookError(f"provider {provider}: unknown profile {name!r}")
         merged = {**self.provider_profiles, **choices}
         return replace(self, provider_profiles=MappingProxyType(merged))
+
+    def locations_of(self, provider_id: str) -> frozenset[str] | None:
+        """The provider's registered locations, or None when none are configured."""
+        for provider, locations in self.registered_locations:
+            if provider == provider_id:
+                return locations
+        return None
+
+    def with_registered_locations(self, registers: Mapping[str, Iterable[str]]) -> Rulebook:
+        """Providers' registered locations (provider_id -> location ids), replacing any
+        earlier register of the same provider. Sorted, so the fingerprint is stable."""
+        merged = dict(self.registered_locations)
+        merged.update({provider: frozenset(ids) for provider, ids in registers.items()})
+        return replace(self, registered_locations=tuple(sorted(merged.items())))
 
     def with_policy(self, overrides: Mapping[str, str | bool]) -> Rulebook:
         """Override POLICY values only; a statutory period or rule cannot be overridden.
@@ -254,6 +278,7 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             clock=clock,
             deadline=deadline,
             unframed_is_unlawful=unframed == "no_legal_basis",
+            titles=titles_of(data.get("titles")),
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None

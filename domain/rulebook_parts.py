@@ -63,6 +63,9 @@ class FrameworkRules:
     # Whose review.decided counts as the review (None: anyone's; an event without an
     # actor always counts, the field being optional).
     reviewer_roles: frozenset[str] | None = field(default=None, metadata=ADDED_IN_2026_2)
+    # Catalogue 2 (Wzd art. 10 lid 3, 15 lid 3): the forms that need the involved physician
+    # when the zorgverantwoordelijke is not one (None: no such rule in this version).
+    physician_forms: frozenset[str] | None = field(default=None, metadata=ADDED_IN_2026_2)
 
     def setting_permitted(self, setting: str) -> bool:
         if setting in self.forbidden_settings:
@@ -166,4 +169,5 @@ def framework_of(name: str, spec: Mapping[str, Any], clock: Clock) -> FrameworkR
         numbers=frozen(spec.get("numbers", {})),
         permitted_settings=codes_of(spec, "permitted_settings", SETTINGS, f"frameworks.{name}"),
         reviewer_roles=codes_of(spec, "reviewer_roles", ROLES, f"frameworks.{name}"),
+        physician_forms=codes_of(spec, "physician_forms", ALL_CATEGORIES, f"frameworks.{name}"),
     )

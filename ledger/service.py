@@ -28,6 +28,7 @@ from domain.parsing import (
 from domain.rulebook import Rulebook
 from ledger import cyclic_gc
 from ledger.keys import report_key_path, signing_key_path
+from ledger.locations import read_registers
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
 from projections.measure_views import NAME as VIEWS
@@ -292,9 +293,13 @@ def cipher_environment(settings: Settings) -> dict[str, str]:
 
 
 def configured_rulebook(settings: Settings) -> Rulebook:
-    """The shipped rulebook with this installation's policy values and provider profiles."""
-    return Rulebook.load_default(
+    """The shipped rulebook with this installation's policy values, provider profiles and
+    registered locations (read from their files here: the domain does no I/O)."""
+    book = Rulebook.load_default(
         policy=settings.policy or None,
         provider_profiles=settings.provider_profiles or None,
         version=settings.rulebook_version,
     )
+    if settings.location_registers:
+        book = book.with_registered_locations(read_registers(settings.location_registers))
+    return book

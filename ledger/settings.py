@@ -70,6 +70,14 @@ class Settings(BaseSettings):
             '{"AGB:12345678": "bestuurlijke-afspraken-2024"}; others use the statutory 2020 one.'
         ),
     )
+    location_registers: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Registered locations per provider (Wzd art. 20), as JSON mapping a provider to a "
+            'file of location ids, one per line, e.g. {"AGB:12345678": "/etc/ledger/agb.txt"}; '
+            "a provider without one is not checked (WZD-LOCATION-UNREGISTERED)."
+        ),
+    )
     cipher_key: SecretStr | None = Field(
         default=None,
         description=(

@@ -63,6 +63,7 @@ STEP_ROLE: dict[str, str] = {
     "gedragswetenschapper_consent": "gedragswetenschapper",
     "geneesheer_directeur_agreement": "geneesheer_directeur",
     "geneesheer_directeur_informed": "zorgverantwoordelijke",
+    "physician_consulted": "arts",
 }
 
 

@@ -36,6 +36,13 @@ class Plan:
     authorization_expired: bool = False
     apply_after_end: bool = False
     late_events: bool = False
+    # Catalogue 2: Wzd and across the laws
+    category: str | None = None  # forced form, when the problem needs one
+    skip_physician: bool = False
+    skip_functionaris_notice: bool = False
+    emergency_term_too_long: bool = False
+    unregistered_location: bool = False
+    second_title: bool = False
 
     @property
     def open_approval(self) -> bool:
@@ -105,6 +112,28 @@ PROBLEMS: dict[str, tuple[str, Plan]] = {
     ),
     "term_too_long": ("TERM-TOO-LONG", Plan(framework="wzd", term_too_long=True)),
     "late_registration": ("LATE-REGISTRATION", Plan(late_events=True)),
+    # Catalogue 2: Wzd and across the laws
+    "physician_consent_missing": (
+        "WZD-PHYSICIAN-CONSENT",
+        Plan(framework="wzd", category="restrict_movement", skip_physician=True),
+    ),
+    "emergency_physician_missing": (
+        "WZD-EMERGENCY-PHYSICIAN",
+        Plan(framework="wzd", emergency=True, category="seclusion", skip_physician=True),
+    ),
+    "emergency_functionaris_not_informed": (
+        "WZD-EMERGENCY-NOTIFY",
+        Plan(framework="wzd", emergency=True, skip_functionaris_notice=True),
+    ),
+    "emergency_planned_too_long": (
+        "WZD-EMERGENCY-TERM",
+        Plan(framework="wzd", emergency=True, emergency_term_too_long=True),
+    ),
+    "unregistered_location": (
+        "WZD-LOCATION-UNREGISTERED",
+        Plan(framework="wzd", unregistered_location=True),
+    ),
+    "two_admission_titles": ("GEN-TITLE-PRECEDENCE", Plan(framework="wzd", second_title=True)),
 }
 
 #: problem kind -> rule id, for tests and the demo's "expected alerts" line.

@@ -59,6 +59,8 @@ class Manifest:
     problems: list[PlantedProblem] = field(default_factory=list)
     late_events: list[tuple[str, str]] = field(default_factory=list)  # (provider, event_id)
     retractions: list[tuple[str, str]] = field(default_factory=list)  # (provider, event_id)
+    # each provider's registered locations (Wzd art. 20), for a ledger's location registers
+    locations: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def expected_rules(self) -> dict[tuple[str, str], str]:
         """(provider_id, measure_id) -> the rule its planted problem should raise."""
@@ -115,6 +117,7 @@ def cohort(
     """All events of `measures` measures, in arrival order, recorded in `manifest`."""
     slots = problem_slots(rng, measures, problem_share)
     salt = rng.getrandbits(24)
+    manifest.locations.update({p.provider_id: p.locations for p in providers})
     arrivals: list[tuple[int, int, MeasureBuilder, Draft]] = []
     for index in range(measures):
         kind = slots.get(index)
@@ -161,7 +164,7 @@ def _measure(
         category=category,
         setting=setting,
         age=age,
-        location_id=rng.choice(provider.locations),
+        location_id=_location(rng, provider, plan),
     )
     t0 = start + rng.randrange(PROPOSAL_SPAN // DAY) * DAY + rng.randrange(10 * HOUR)
     if framework == "wzd":
@@ -175,6 +178,15 @@ def _measure(
     return builder
 
 
+def _location(rng: random.Random, provider: Provider, plan: Plan) -> str:
+    """One of the provider's registered locations; as a problem, a vestiging not registered."""
+    if not plan.unregistered_location:
+        return rng.choice(provider.locations)
+    while (location := f"{rng.randrange(10**11, 10**12)}") in provider.locations:
+        pass
+    return location
+
+
 def _client(rng: random.Random, framework: str, plan: Plan) -> tuple[str, str, int]:
     """Setting, category and age: PG clients are old, VG adults younger, youths 12–17."""
     if framework == "wzd":
@@ -182,6 +194,8 @@ def _client(rng: random.Random, framework: str, plan: Plan) -> tuple[str, str, i
         age = rng.randint(68, 97) if rng.random() < 0.65 else rng.randint(18, 75)
         if plan.foreign_category:
             return setting, rng.choice(FRAMEWORK_CATEGORIES_OUTSIDE_WZD), age
+        if plan.category is not None:
+            return setting, plan.category, age
         return setting, pick_category(rng, "wzd", setting), age
     if framework == "wvggz":
         setting = "residential" if rng.random() < 0.8 else "ambulatory"

@@ -4,7 +4,8 @@ Regular: proposal → art. 9/10 consultation (and physician consent for forms a�
 → functionaris review → applications within a term of at most 3 months → evaluation within
 4 weeks, then at least every 6 months → afbouw and end, or an art. 11 extension (external
 expert, bridge ≤ 3 months; independent advice, then ≤ 6 months) approved again. Emergency:
-applied at once, functionaris informed, ended within the 2-week maximum.
+physician consulted (forms a–c and lid 2), applied at once, functionaris informed within
+hours, ended within the 2-week maximum.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ def build_wzd(b: MeasureBuilder, plan: Plan, t0: int, *, may_extend: bool) -> No
         _emergency(b, plan, t0)
     else:
         _regular(b, plan, t0, may_extend=may_extend)
+    if plan.second_title:
+        _two_titles(b, t0)
+
+
+def _two_titles(b: MeasureBuilder, t0: int) -> None:
+    """A problem: a Wvggz zorgmachtiging (to admission: no `covers`) registered while the
+    client's Wzd rechterlijke machtiging is still recorded as in force (GEN-TITLE-PRECEDENCE)."""
+    b.authorize("rechterlijke_machtiging_wzd", t0 - 10 * DAY, t0 + 150 * DAY)
+    b.authorize("zorgmachtiging", t0 + 20 * DAY, t0 + 100 * DAY)
 
 
 def _grounds(b: MeasureBuilder, plan: Plan) -> list[str]:
@@ -34,7 +44,7 @@ def _regular(b: MeasureBuilder, plan: Plan, t0: int, *, may_extend: bool) -> Non
     steps_done = t0 + rng.randint(1 * DAY, 4 * DAY)
     if not plan.skip_consultation:
         b.step(steps_done, "multidisciplinary_consultation")
-    if b.category in NEEDS_PHYSICIAN:
+    if b.category in NEEDS_PHYSICIAN and not plan.skip_physician:
         steps_done += rng.randint(4 * HOUR, 2 * DAY)
         b.step(steps_done, "physician_consent")
     if rng.random() < 0.5:
@@ -45,7 +55,11 @@ def _regular(b: MeasureBuilder, plan: Plan, t0: int, *, may_extend: bool) -> Non
     decided = requested + rng.randint(DAY, 4 * DAY)
     start = early_start or decided + rng.randint(2 * HOUR, 2 * DAY)
     term = rng.randint(100 * DAY, 140 * DAY) if plan.term_too_long else rng.randint(56, 88) * DAY
-    b.propose(t0, grounds=_grounds(b, plan), planned_start=start, planned_end=start + term)
+    proposal = b.propose(
+        t0, grounds=_grounds(b, plan), planned_start=start, planned_end=start + term
+    )
+    if plan.skip_physician:  # the problem needs a proposer known not to be a physician
+        proposal.role = "zorgverantwoordelijke"
 
     if plan.never_decided:
         b.review(requested, None, "", None)
@@ -130,17 +144,25 @@ def _emergency(b: MeasureBuilder, plan: Plan, t0: int) -> None:
     rng = b.rng
     overrun = plan.emergency_overrun
     planned_end = None if overrun else t0 + rng.randint(5 * DAY, 13 * DAY)
-    b.propose(
+    if plan.emergency_term_too_long:  # a problem: decided for longer than 2 weeks
+        planned_end = t0 + rng.randint(16 * DAY, 28 * DAY)
+    proposal = b.propose(
         t0, grounds=_grounds(b, plan), planned_start=t0, planned_end=planned_end, emergency=True
     )
-    b.step(t0 + rng.randint(30, 8 * HOUR), "functionaris_informed")
-    if b.category in NEEDS_PHYSICIAN:
-        b.step(t0 + rng.randint(HOUR, DAY), "physician_consent")
+    if plan.skip_physician:
+        proposal.role = "zorgverantwoordelijke"
+    if not plan.skip_functionaris_notice:
+        b.step(t0 + rng.randint(30, 8 * HOUR), "functionaris_informed")
+    if b.category in NEEDS_PHYSICIAN and not plan.skip_physician:
+        # art. 15 lid 3: the physician is consulted before the emergency care is given
+        b.step(t0 + rng.randint(1, 9), "physician_consulted")
     first = t0 + rng.randint(10, 2 * HOUR)
     if overrun:
         end_at = t0 + rng.randint(19 * DAY, 26 * DAY)
     else:
-        end_at = t0 + rng.randint(2 * DAY, (planned_end - t0) if planned_end else 13 * DAY)
+        end_at = t0 + rng.randint(
+            2 * DAY, min(planned_end - t0, 13 * DAY) if planned_end else 13 * DAY
+        )
     b.applications(first, end_at - 2 * HOUR, emergency=True)
     if overrun:
         b.apply(t0 + rng.randint(15 * DAY, 18 * DAY), emergency=True)

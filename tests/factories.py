@@ -82,6 +82,7 @@ def proposed(
     **extra: Any,
 ) -> Fact:
     event_id = extra.pop("event_id", None)
+    actor_role = extra.pop("actor_role", None)
     data = {
         "framework": framework,
         "category": category,
@@ -91,11 +92,13 @@ def proposed(
         "planned_end": planned_end,
         **extra,
     }
-    return fact("measure.proposed", at, data, event_id=event_id)
+    return fact("measure.proposed", at, data, event_id=event_id, actor_role=actor_role)
 
 
-def step(at: datetime, name: str = "multidisciplinary_consultation") -> Fact:
-    return fact("stappenplan.step_completed", at, {"step": name})
+def step(
+    at: datetime, name: str = "multidisciplinary_consultation", *, actor_role: str | None = None
+) -> Fact:
+    return fact("stappenplan.step_completed", at, {"step": name}, actor_role=actor_role)
 
 
 def requested(at: datetime) -> Fact:
@@ -218,6 +221,22 @@ AUTHORIZATION_KINDS_BY_FRAMEWORK = {
     "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
     "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
 }
+#: Catalogue 2 in drawn stories: who proposed (the physician rules), where (the registered
+#: locations of `LOCATIONS_BOOK`), and another law's admission titles (title precedence).
+PROPOSER_ROLES = (None, "zorgverantwoordelijke", "arts")
+LOCATION_IDS = (None, "loc-registered", "loc-other")
+OTHER_LAW_TITLES = (
+    "rechterlijke_machtiging_wzd",
+    "machtiging_gesloten_jeugdhulp",
+    "zorgmachtiging",
+)
+
+
+def locations_book(book: Rulebook) -> Rulebook:
+    """`book` with a register for the test provider, so WZD-LOCATION-UNREGISTERED runs."""
+    return book.with_registered_locations({PROVIDER: ["loc-registered"]})
+
+
 #: What `drawn_fact` can draw after the proposal, in the lifecycle's order.
 FACT_KINDS = ("step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended")
 
@@ -241,9 +260,9 @@ def drawn_fact(
     extra = {"event_id": event_id, "recorded_at": at + draw(st.sampled_from(list(lags)))}
     after = later(draw, at)
     if kind == "step":
-        return fact(
-            "stappenplan.step_completed", at, {"step": draw(st.sampled_from(steps))}, **extra
-        )
+        role = draw(st.sampled_from([None, "arts", "zorgverantwoordelijke"]))
+        data = {"step": draw(st.sampled_from(steps))}
+        return fact("stappenplan.step_completed", at, data, actor_role=role, **extra)
     if kind == "requested":
         return fact("review.requested", at, {}, **extra)
     if kind == "decided":

@@ -29,6 +29,7 @@ BOOKS = (
     Rulebook.load_default(),
     Rulebook.load_default(policy={"rule.LATE-REGISTRATION": False, "review": "3 days"}),
     Rulebook.load_default(version="2026.1"),  # the previous version stays loadable and equal
+    f.locations_book(Rulebook.load_default()),  # catalogue 2's location rule judging
 )
 KINDS = f.AUTHORIZATION_KINDS_BY_FRAMEWORK
 EVENTS = [
@@ -72,8 +73,10 @@ def _proposal(draw: st.DrawFn, framework: str, eid: str) -> Fact:
         "planned_end": draw(st.sampled_from([None, start + 8 * WEEK, start + 30 * WEEK])),
         "emergency": draw(st.booleans()),
         "client_age_years": draw(st.sampled_from([None, 10, 15])),
+        "location_id": draw(st.sampled_from(f.LOCATION_IDS)),
     }
-    return f.fact("measure.proposed", start, data, event_id=eid)
+    role = draw(st.sampled_from(f.PROPOSER_ROLES))
+    return f.fact("measure.proposed", start, data, event_id=eid, actor_role=role)
 
 
 @st.composite
@@ -88,7 +91,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], dict[str, datetime
         valid_from = _moment(draw, 60)
         until = valid_from + timedelta(days=draw(st.integers(1, 400)))
         order_id = f"auth-{draw(st.integers(0, 1))}"  # sometimes a re-registration
-        kind = draw(st.sampled_from(KINDS[framework]))
+        kind = draw(st.sampled_from([*KINDS[framework], *f.OTHER_LAW_TITLES]))
         orders.append(
             f.authorization(
                 _moment(draw, 60),

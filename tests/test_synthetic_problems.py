@@ -51,7 +51,9 @@ def test_problem_kinds_are_chosen_by_seed() -> None:
     assert len(set(picks.values())) > 1
 
 
-def _signature(kind: str, events: list[Event], auth: list[Event]) -> bool:
+def _signature(
+    kind: str, events: list[Event], auth: list[Event], registered: tuple[str, ...] = ()
+) -> bool:
     """Whether a measure's events show the planted problem."""
     data = proposal(events)
     applied = times(events, "measure.applied")
@@ -107,6 +109,20 @@ def _signature(kind: str, events: list[Event], auth: list[Event]) -> bool:
         ),
         "term_too_long": lambda: term > timedelta(days=92),
         "late_registration": lambda: True,  # checked on the arrival order below
+        "physician_consent_missing": lambda: (
+            applied and data["category"] == "restrict_movement" and "physician_consent" not in steps
+        ),
+        "emergency_physician_missing": lambda: (
+            data["emergency"] and not {"physician_consulted", "physician_consent"} & steps
+        ),
+        "emergency_functionaris_not_informed": lambda: (
+            data["emergency"] and "functionaris_informed" not in steps
+        ),
+        "emergency_planned_too_long": lambda: data["emergency"] and term > timedelta(days=14),
+        "unregistered_location": lambda: data["location_id"] not in registered,
+        "two_admission_titles": lambda: (
+            {"rechterlijke_machtiging_wzd", "zorgmachtiging"} <= {t["data"]["kind"] for t in auth}
+        ),
     }
     return bool(checks[kind]())
 
@@ -120,7 +136,8 @@ def test_each_planted_problem_is_visible_in_its_events(
     for problem in stream[1].problems:
         events = measures[(problem.provider_id, problem.measure_id)]
         auth = titles[(problem.provider_id, problem.client_id)]
-        assert _signature(problem.kind, events, auth), problem
+        registered = stream[1].locations[problem.provider_id]
+        assert _signature(problem.kind, events, auth, registered), problem
 
 
 def test_late_registrations_arrive_weeks_after_later_events(

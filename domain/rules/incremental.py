@@ -29,6 +29,7 @@ from domain.rules.folding import Folder, Timeline, same
 from domain.rules.parts import PARTS, Part
 from domain.rules.registration import authorization_too_long, late_finding
 from domain.rules.timeline_state import MeasureState
+from domain.rules.title_precedence import title_precedence
 from domain.wire import AUTHORIZATION_TYPES
 
 #: For each group, the parts (by index) that must re-run when it changes.
@@ -175,7 +176,8 @@ class MeasureFindings:
 
 
 class AuthorizationFindings:
-    """`reference.authorization_findings`: AUTHORIZATION-TOO-LONG re-judged only on change."""
+    """`reference.authorization_findings`: AUTHORIZATION-TOO-LONG and GEN-TITLE-PRECEDENCE
+    re-judged only when the orders change."""
 
     def __init__(
         self, facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
@@ -185,14 +187,20 @@ class AuthorizationFindings:
         self._late = _late_by_fact(facts, book)
         self._orders: tuple[Fact, ...] | None = None
         self._too_long: list[Finding] = []
+        self._precedence: list[Finding] = []
 
     def __call__(self, moment: datetime) -> list[Finding]:
         orders = [f for f in self._timeline.active(moment) if f.type in AUTHORIZATION_TYPES]
         if self._orders is None or not same(orders, self._orders):
             self._orders = tuple(orders)
             self._too_long = list(authorization_too_long(orders, self._book))
+            self._precedence = list(title_precedence(orders, self._book))
         late = self._late
-        return [*self._too_long, *(late[id(fact)] for fact in orders if id(fact) in late)]
+        return [
+            *self._too_long,
+            *(late[id(fact)] for fact in orders if id(fact) in late),
+            *self._precedence,
+        ]
 
 
 class _Recent(threading.local):

@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
+from domain.rules import (
+    deadlines,
+    jeugdwet,
+    legal_basis,
+    registered_locations,
+    wzd_emergency,
+    wzd_physician,
+    wzd_procedure,
+)
 from domain.rules.findings import Finding
 
 AUTHORIZATIONS = "authorizations"  # the folded authorisations changed
@@ -77,4 +85,10 @@ PARTS: tuple[Part, ...] = (
     _part(wzd_procedure.extensions, "extensions", "steps", "decisions", "ends", frameworks=_WZD),
     _part(jeugdwet.each_application, "steps", "ends", each=True, frameworks=("jeugdwet",)),
     _part(jeugdwet.merged_durations, "applications", "steps", "ends", frameworks=("jeugdwet",)),
+    # Catalogue 2: Wzd and across the laws
+    _part(wzd_physician.plan_consent, each=True, frameworks=_WZD, as_of=("steps",)),
+    _part(wzd_physician.emergency_consultation, each=True, frameworks=_WZD, as_of=("steps",)),
+    _part(wzd_emergency.functionaris_informed, "applications", "steps", frameworks=_WZD),
+    _part(wzd_emergency.planned_term, frameworks=_WZD),
+    _part(registered_locations.location_unregistered, FIRST_APPLICATION, frameworks=_WZD),
 )

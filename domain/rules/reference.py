@@ -15,11 +15,20 @@ from itertools import chain
 
 from domain.facts import Fact
 from domain.rulebook import Rulebook
-from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
+from domain.rules import (
+    deadlines,
+    jeugdwet,
+    legal_basis,
+    registered_locations,
+    wzd_emergency,
+    wzd_physician,
+    wzd_procedure,
+)
 from domain.rules.findings import Finding
 from domain.rules.registration import authorization_too_long, late_registration
 from domain.rules.sweep import FindingsAt
 from domain.rules.timeline_state import MeasureState, active_facts
+from domain.rules.title_precedence import title_precedence
 from domain.wire import AUTHORIZATION_TYPES
 
 MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...] = (
@@ -27,6 +36,10 @@ MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...]
     deadlines.check,
     wzd_procedure.check,
     jeugdwet.check,
+    # Catalogue 2: Wzd and across the laws
+    wzd_physician.check,
+    wzd_emergency.check,
+    registered_locations.check,
 )
 
 
@@ -52,6 +65,11 @@ def authorization_findings(
 ) -> FindingsAt:
     def findings_at(moment: datetime) -> list[Finding]:
         orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
-        return [*authorization_too_long(orders, book), *late_registration(orders, book)]
+        return [
+            *authorization_too_long(orders, book),
+            *late_registration(orders, book),
+            # Catalogue 2: Wzd and across the laws
+            *title_precedence(orders, book),
+        ]
 
     return findings_at
