@@ -26,6 +26,17 @@ def build_wzd(b: MeasureBuilder, plan: Plan, t0: int, *, may_extend: bool) -> No
         _regular(b, plan, t0, may_extend=may_extend)
     if plan.second_title:
         _two_titles(b, t0)
+    elif b.setting == "residential" and b.rng.random() < 0.5:
+        _admission_title(b, t0)
+
+
+def _admission_title(b: MeasureBuilder, t0: int) -> None:
+    """Lawful: the client lives in the accommodation on a CIZ besluit tot opname en verblijf
+    (Wzd art. 21), taken weeks before the measure and valid for 3 years (at most 5, art. 22
+    lid 3). It gives no basis for the measure (the Wzd's basis is the plan and its review)
+    and is the only admission title, so no rule speaks of it."""
+    valid_from = t0 - b.rng.randint(7, 90) * DAY
+    b.authorize("ciz_besluit_opname", valid_from, valid_from + 3 * 365 * DAY)
 
 
 def _two_titles(b: MeasureBuilder, t0: int) -> None:
