@@ -24,6 +24,7 @@ from ledger.service import Ledger
 from projections import queries
 from projections.authorisation_reads import client_authorisations
 from projections.feed_store import FeedStore, Placed
+from projections.measure_reads import measure, measures
 from tests.conftest import event, lifecycle, messages
 
 P = "AGB:12345678"
@@ -261,3 +262,26 @@ def test_a_retracted_retraction_of_an_order_restores_the_basis(ledger: Ledger) -
     ]
     assert basis in open_rules(ledger, at("04-25"), "j1")
     assert client_authorisations(ledger.sql, None, P, "cl-001") == []
+
+
+def _proposal(event_id: str, day: str, location: str) -> dict[str, Any]:
+    data = {**lifecycle("m1")[0]["data"], "location_id": location}
+    return event(
+        "measure.proposed", event_id=event_id, occurred_at=f"2026-{day}T09:00:00+01:00", data=data
+    )
+
+
+def test_the_location_follows_the_proposal_that_stands(ledger: Ledger) -> None:
+    """A later proposal moves the measure; its retraction moves it back, and so on."""
+    ledger.submit(messages(_proposal("p1", "03-01", "LOC-A"), _proposal("p2", "03-10", "LOC-B")))
+    chain = [
+        (retraction("q1", "p2", "03-20", measure_id="m2"), "LOC-A", "LOC-B"),
+        (retraction("q2", "q1", "03-21"), "LOC-B", "LOC-A"),
+        (retraction("q3", "q2", "03-22", measure_id="m2"), "LOC-A", "LOC-B"),
+    ]
+    for link, here, elsewhere in chain:
+        ledger.submit(messages(link))
+        assert measure(ledger.sql, None, P, "m1")["location_id"] == here, link["event_id"]
+        at_here = measures(ledger.sql, None, as_of=FAR, location=here).items
+        at_elsewhere = measures(ledger.sql, None, as_of=FAR, location=elsewhere).items
+        assert ([r["measure_id"] for r in at_here], at_elsewhere) == (["m1"], [])
