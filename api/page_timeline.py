@@ -45,7 +45,11 @@ def rows(
 ) -> list[Row]:
     """The table's rows in care order, each retraction moved under the event it retracts."""
     marked = set(evidence)
-    targets = {e.data.get("retracts_event_id") for e in entries if e.type == "event.retracted"}
+    targets = {  # a retraction retracted itself strikes nothing through
+        e.data.get("retracts_event_id")
+        for e in entries
+        if e.type == "event.retracted" and e.retracted_by is None
+    }
     ids = {e.event_id for e in entries}
     under: dict[str, list[TimelineEntry]] = {}
     for e in entries:

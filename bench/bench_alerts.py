@@ -70,7 +70,7 @@ def naive_replay(ledger: Ledger) -> tuple[int, float]:
     book = ledger.alert_index.index.rulebook
     with ledger.sql.transaction(commit=False) as c:
         facts = facts_from_rows(c.execute(FACT_ROWS).fetchall())
-        retracted: dict[str, dict[str, datetime]] = {}
+        retracted: dict[str, dict[str, tuple[tuple[str, datetime], ...]]] = {}
         measures: dict[tuple[str, str], list[Fact]] = defaultdict(list)
         orders: dict[tuple[str, str], list[Fact]] = defaultdict(list)
         for fact in facts:

@@ -99,15 +99,15 @@ def workload(seeds: Sequence[int], measures: int) -> Workload:
     for seed in seeds:
         facts = facts_of(seed, measures)
         events += len(facts)
-        retracted: dict[str, dict[str, datetime]] = defaultdict(dict)
+        # as the store passes them: per retracted event, each retraction's id and time
+        retracted: dict[str, dict[str, list[tuple[str, datetime]]]] = defaultdict(dict)
         own: dict[tuple[str, str], list[Fact]] = defaultdict(list)
         orders: dict[tuple[str, str], list[Fact]] = defaultdict(list)
         for fact in facts:
             if fact.type == "event.retracted":
                 mapping = retracted[fact.provider_id]
-                target = fact.data.retracts_event_id
-                if target not in mapping or fact.occurred_at < mapping[target]:
-                    mapping[target] = fact.occurred_at
+                entry = (fact.event_id, fact.occurred_at)
+                mapping.setdefault(fact.data.retracts_event_id, []).append(entry)
             if fact.measure_id is None:
                 orders[(fact.provider_id, fact.client_id)].append(fact)
             else:

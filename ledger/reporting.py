@@ -197,12 +197,12 @@ def _events_behind(
     for f in later:
         if f.provider_id != provider:
             continue
-        target = of_event.get(f.data.retracts_event_id) if f.type == "event.retracted" else None
+        targets = _down_the_chain(f, of_event)
         touched = (
             f.measure_id in measures
-            or (target is not None and target.measure_id in measures)
             or (f.measure_id is None and f.client_id in clients)
-            or (target is not None and target.measure_id is None and target.client_id in clients)
+            or any(t.measure_id in measures for t in targets)
+            or any(t.measure_id is None and t.client_id in clients for t in targets)
         )
         if touched:
             hits.append(
@@ -276,3 +276,16 @@ def _key(ledger: Ledger) -> bytes:
 
 def _key_id(ledger: Ledger) -> str:
     return report_key_id(_key(ledger))
+
+
+def _down_the_chain(fact: Fact, of_event: dict[str, Fact]) -> list[Fact]:
+    """What a retraction can change: the event it names and, when that is a retraction
+    too, what that one names, and so on (retracting a retraction restores its target)."""
+    found: list[Fact] = []
+    while fact.type == "event.retracted":
+        target = of_event.get(fact.data.retracts_event_id)
+        if target is None or target in found:
+            break
+        found.append(target)
+        fact = target
+    return found

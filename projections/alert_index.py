@@ -25,8 +25,10 @@ from domain.alerts import Alert
 from domain.facts import Fact, data_from_json
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
-from projections import read_indexes
+from domain.rules.timeline_state import Retraction
+from projections import read_indexes, retraction_reads
 from projections.measure_views import utc_key
+from projections.retraction_reads import ROW_OF_EVENT, chain_rows, provider_retractions
 from store.sql import Dialect, SqlCursor
 
 NAME = "alert_index"
@@ -113,9 +115,8 @@ TOUCHED_ROWS = (
     "SELECT provider_id, kind, ref, client_id, type, data FROM view_timeline "
     "WHERE position > ? AND position <= ?"
 )
-TARGET_OF_RETRACTION = (
-    "SELECT kind, ref, client_id FROM view_timeline WHERE provider_id = ? AND event_id = ?"
-)
+TARGET_OF_RETRACTION = ROW_OF_EVENT  # read along a chain of retractions (`chain_rows`)
+RETRACTIONS_OF_PROVIDER = retraction_reads.RETRACTIONS_OF_PROVIDER
 MEASURES_OF_CLIENT = (
     "SELECT DISTINCT ref FROM view_timeline WHERE provider_id = ? AND client_id = ? "
     "AND kind = 'measure'"
@@ -126,9 +127,6 @@ DELETE_MEASURE_ALERTS = "DELETE FROM view_alerts WHERE provider_id = ? AND measu
 DELETE_CLIENT_ALERTS = (
     "DELETE FROM view_alerts WHERE provider_id = ? AND client_id = ? AND measure_id IS NULL"
 )
-RETRACTIONS_OF_PROVIDER = (
-    "SELECT target_event_id, occurred_at FROM view_retractions WHERE provider_id = ?"
-)
 
 
 class AlertIndex:
@@ -137,7 +135,7 @@ class AlertIndex:
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
         self.fingerprint = fingerprint(rulebook)
-        self._retracted: dict[str, dict[str, datetime]] = {}
+        self._retracted: dict[str, dict[str, tuple[Retraction, ...]]] = {}
 
     def judged_by_other_rules(self, c: SqlCursor) -> bool:
         row = c.execute("SELECT fingerprint FROM view_alert_rulebook WHERE id = 1").fetchone()
@@ -197,12 +195,14 @@ class AlertIndex:
                 clients.add((r["provider_id"], r["client_id"]))
                 continue
             measures.add((r["provider_id"], r["ref"]))
-            if r["type"] == "event.retracted":
-                target = json.loads(r["data"])["retracts_event_id"]
-                hit = c.execute(TARGET_OF_RETRACTION, [r["provider_id"], target]).fetchone()
-                if hit is not None and hit["kind"] == "authorization":
+            if r["type"] != "event.retracted":
+                continue
+            # Down the chain: retracting a retraction changes what its target counts as.
+            target = json.loads(r["data"])["retracts_event_id"]
+            for hit in chain_rows(c, r["provider_id"], target):
+                if hit["kind"] == "authorization":
                     clients.add((r["provider_id"], hit["client_id"]))
-                elif hit is not None:
+                else:
                     measures.add((r["provider_id"], hit["ref"]))
         return measures, clients
 
@@ -236,7 +236,7 @@ class AlertIndex:
         c.execute(DELETE_CLIENT_ALERTS, [provider_id, client_id])
         c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
 
-    def _retractions(self, c: SqlCursor, provider_id: str) -> dict[str, datetime]:
+    def _retractions(self, c: SqlCursor, provider_id: str) -> dict[str, tuple[Retraction, ...]]:
         if provider_id not in self._retracted:
             self._retracted[provider_id] = retractions(c, provider_id)
         return self._retracted[provider_id]
@@ -245,15 +245,13 @@ class AlertIndex:
         return facts_from_rows(c.execute(ORDERS_OF_CLIENT, [provider_id, client_id]).fetchall())
 
 
-def retractions(c: SqlCursor, provider_id: str) -> dict[str, datetime]:
-    """Each retracted event of the provider, with the moment its first retraction took effect."""
-    rows = c.execute(RETRACTIONS_OF_PROVIDER, [provider_id]).fetchall()
-    found: dict[str, datetime] = {}
-    for r in rows:
-        at = datetime.fromisoformat(r["occurred_at"])
-        if r["target_event_id"] not in found or at < found[r["target_event_id"]]:
-            found[r["target_event_id"]] = at
-    return found
+def retractions(c: SqlCursor, provider_id: str) -> dict[str, tuple[Retraction, ...]]:
+    """Every retraction of the provider by the event it names, with its id and time.
+
+    The id matters: a retraction that is retracted itself retracts nothing from then on,
+    and the rules can only see that when they can look the retraction up in turn.
+    """
+    return provider_retractions(c, provider_id)
 
 
 def facts_from_rows(rows: Sequence[Any]) -> list[Fact]:

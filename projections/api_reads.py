@@ -22,7 +22,12 @@ from projections.measure_reads import (
     measures,
     phase_counts,
 )
-from projections.queries import TIMELINE_ORDER, TIMELINE_SELECT, timeline_entries
+from projections.queries import (
+    TIMELINE_ORDER,
+    TIMELINE_SELECT,
+    timeline_entries,
+    void_retractions,
+)
 from projections.read_paging import (
     CursorError,
     Page,
@@ -83,7 +88,8 @@ def events(
     )
     with sql.transaction(commit=False) as c:
         rows = c.execute(query, [provider_id, *wanted]).fetchall()
-    return timeline_entries(rows, with_ref=True)
+        void = void_retractions(c, provider_id, rows)
+    return timeline_entries(rows, with_ref=True, void=void)
 
 
 def rejects(

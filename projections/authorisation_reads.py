@@ -10,26 +10,28 @@ measures an order covers (its kind's framework, its `covers` list) is the rulebo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from domain.facts import Fact
 from domain.rulebook import Rulebook
 from domain.rules.timeline_state import Authorization, fold_authorizations, sort_key
 from projections.alert_index import FACT_ROWS, ORDERS_OF_CLIENT, facts_from_rows
 from projections.measure_reads import client_measures
-from projections.queries import TIMELINE_ORDER, TIMELINE_SELECT, timeline_entries
+from projections.queries import (
+    TIMELINE_ORDER,
+    TIMELINE_SELECT,
+    timeline_entries,
+    void_retractions,
+)
 from projections.read_paging import Providers, in_scope
-from store.sql import SqlRunner
+from projections.retraction_reads import retracted_now
+from store.sql import SqlCursor, SqlRunner
 
-_COUNTS = (
-    " AND NOT EXISTS (SELECT 1 FROM view_retractions r WHERE r.provider_id = "
-    "view_timeline.provider_id AND r.target_event_id = view_timeline.event_id)"
-)
-#: An order's events that count (not retracted), and the same events for the page, with
-#: their retractions. Both read the stream index: (provider_id, kind, ref).
-FACTS_OF_ORDER = (
-    FACT_ROWS + "WHERE provider_id = ? AND kind = 'authorization' AND ref = ?" + _COUNTS
-)
+#: An order's events (those that count are kept by `_counting`), and the same events for
+#: the page, with their retractions. Both read the stream index: (provider_id, kind, ref).
+FACTS_OF_ORDER = FACT_ROWS + "WHERE provider_id = ? AND kind = 'authorization' AND ref = ?"
 TIMELINE_OF_ORDER = (
     TIMELINE_SELECT
     + "WHERE t.provider_id = ? AND t.kind = 'authorization' AND t.ref = ? "
@@ -77,8 +79,9 @@ def authorisation(
         return None
     key = [provider_id, authorization_id]
     with sql.transaction(commit=False) as c:
-        entries = timeline_entries(c.execute(TIMELINE_OF_ORDER, key).fetchall())
-        facts = facts_from_rows(c.execute(FACTS_OF_ORDER, key).fetchall())
+        rows = c.execute(TIMELINE_OF_ORDER, key).fetchall()
+        entries = timeline_entries(rows, void=void_retractions(c, provider_id, rows))
+        facts = _counting(c, provider_id, c.execute(FACTS_OF_ORDER, key).fetchall())
     if not entries:
         return None
     orders = fold_authorizations(sorted(facts, key=sort_key))
@@ -106,7 +109,16 @@ def client_authorisations(
     if not in_scope(providers, provider_id):
         return []
     with sql.transaction(commit=False) as c:
-        rows = c.execute(ORDERS_OF_CLIENT + _COUNTS, [provider_id, client_id]).fetchall()
-    orders = fold_authorizations(sorted(facts_from_rows(rows), key=sort_key))
+        rows = c.execute(ORDERS_OF_CLIENT, [provider_id, client_id]).fetchall()
+        facts = _counting(c, provider_id, rows)
+    orders = fold_authorizations(sorted(facts, key=sort_key))
     ordered = sorted(orders, key=lambda o: (o.registered.data.valid_from, o.authorization_id))
     return [_fields(provider_id, order.authorization_id, order) for order in ordered]
+
+
+def _counting(c: SqlCursor, provider_id: str, rows: Sequence[Any]) -> list[Fact]:
+    """The facts of these rows that stand: not retracted by a retraction that counts
+    (a retracted registration whose retraction was retracted is in force again)."""
+    facts = facts_from_rows(rows)
+    gone = retracted_now(c, provider_id, [fact.event_id for fact in facts])
+    return [fact for fact in facts if fact.event_id not in gone]

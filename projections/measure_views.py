@@ -24,6 +24,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.lifecycle import TYPE_RANK, MeasureState, care_order, fold, step
 from domain.measure import Stream
+from projections.retraction_reads import chain_rows, retracted_now
 from store.sql import Dialect, SqlCursor, utc_key
 
 NAME = "measure_views"
@@ -76,11 +77,12 @@ _UPSERT_STATUS = (
     "facts = excluded.facts, next_deadline = excluded.next_deadline, "
     "next_deadline_rule = excluded.next_deadline_rule"
 )
+# Every row of the measure, each marked when a retraction names it: only the marked ones
+# need the chain read, since a retraction that was itself retracted retracts nothing.
 _FOLD_ROWS = (
-    "SELECT occurred_at, type, event_id, data FROM view_timeline t "
-    "WHERE provider_id = ? AND kind = 'measure' AND ref = ? AND NOT EXISTS ("
-    "SELECT 1 FROM view_retractions r WHERE r.provider_id = t.provider_id "
-    "AND r.target_event_id = t.event_id)"
+    "SELECT occurred_at, type, event_id, data, EXISTS (SELECT 1 FROM view_retractions r "
+    "WHERE r.provider_id = t.provider_id AND r.target_event_id = t.event_id) AS named "
+    "FROM view_timeline t WHERE provider_id = ? AND kind = 'measure' AND ref = ?"
 )
 
 _CACHE_LIMIT = 200_000
@@ -153,14 +155,10 @@ class MeasureViews:
     ) -> set[tuple[str, str]]:
         """Measures whose fold is not a simple step: a retraction touched them either way."""
         refold: set[tuple[str, str]] = set()
-        for provider_id, target, *_ in retractions:
-            row = c.execute(
-                "SELECT ref FROM view_timeline WHERE provider_id = ? AND event_id = ? "
-                "AND kind = 'measure'",
-                [provider_id, target],
-            ).fetchone()
-            if row is not None:
-                refold.add((provider_id, row["ref"]))
+        for provider_id, target, *_ in retractions:  # down the chain of retractions
+            for row in chain_rows(c, provider_id, target):
+                if row["kind"] == "measure":
+                    refold.add((provider_id, row["ref"]))
         by_provider: dict[str, list[tuple[str, str]]] = {}
         for event, _ in events:
             if isinstance(event, Stream.Recorded) and not event.type_name.startswith("auth"):
@@ -204,6 +202,8 @@ class MeasureViews:
 
     def _refold(self, c: SqlCursor, key: tuple[str, str]) -> _Cached:
         rows = c.execute(_FOLD_ROWS, list(key)).fetchall()
+        named = [r["event_id"] for r in rows if r["named"]]
+        retracted = retracted_now(c, key[0], named) if named else set()
         facts = [
             (
                 datetime.fromisoformat(r["occurred_at"]),
@@ -212,6 +212,7 @@ class MeasureViews:
                 json.loads(r["data"]),
             )
             for r in rows
+            if r["event_id"] not in retracted
         ]
         state = fold(facts)
         client = c.execute(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime
 from typing import Any
 
 from domain.alerts import Alert
 from projections.alert_index import ALERT_COLUMNS
 from projections.measure_views import utc_key
-from store.sql import SqlRunner
+from projections.retraction_reads import retracted_now
+from store.sql import SqlCursor, SqlRunner
 
 STATUS_COLUMNS = (
     "provider_id",
@@ -83,16 +84,35 @@ def timeline(sql: SqlRunner, provider_id: str, measure_id: str) -> list[dict[str
     """Every event of one measure in care order, each with its retraction if it has one."""
     with sql.transaction(commit=False) as c:
         rows = c.execute(TIMELINE, [provider_id, measure_id]).fetchall()
-    return timeline_entries(rows)
+        void = void_retractions(c, provider_id, rows)
+    return timeline_entries(rows, void=void)
 
 
-def timeline_entries(rows: Sequence[Any], *, with_ref: bool = False) -> list[dict[str, Any]]:
+def void_retractions(c: SqlCursor, provider_id: str, rows: Sequence[Any]) -> set[str]:
+    """The retractions named in `TIMELINE_SELECT` rows that were retracted themselves."""
+    named = [r["retraction_event_id"] for r in rows if r["retraction_event_id"] is not None]
+    return retracted_now(c, provider_id, named) if named else set()
+
+
+def timeline_entries(
+    rows: Sequence[Any], *, with_ref: bool = False, void: Set[str] = frozenset()
+) -> list[dict[str, Any]]:
     """Timeline entries from `TIMELINE_SELECT` rows in `TIMELINE_ORDER`; `with_ref` adds
-    each entry's `kind` ('measure' or 'authorization') and `ref` (its measure or order id)."""
+    each entry's `kind` ('measure' or 'authorization') and `ref` (its measure or order id).
+
+    An entry shows its earliest retraction that counts: one in `void` (retracted itself,
+    `void_retractions`) retracts nothing, so an event whose every retraction is void
+    shows none and counts again, as the rules and the status say.
+    """
     entries: list[dict[str, Any]] = []
     for r in rows:
+        retraction = r["retraction_event_id"]
+        if retraction in void:
+            retraction = None
         if entries and entries[-1]["position"] == r["position"]:
-            continue  # retracted twice: the earliest retraction (the one that counts) is shown
+            if entries[-1]["retracted_by"] is None and retraction is not None:
+                entries[-1].update(_retraction(r))  # the earlier ones were void
+            continue  # retracted twice: the earliest retraction that counts is shown
         entries.append(
             {
                 **({"kind": r["kind"], "ref": r["ref"]} if with_ref else {}),
@@ -105,12 +125,21 @@ def timeline_entries(rows: Sequence[Any], *, with_ref: bool = False) -> list[dic
                 "actor_id": r["actor_id"],
                 "source": r["source"],
                 "data": json.loads(r["data"]),
-                "retracted_by": r["retraction_event_id"],
-                "retracted_at": r["retracted_at"],
-                "retraction_reason": r["retraction_reason"],
+                **(_retraction(r) if retraction is not None else _NO_RETRACTION),
             }
         )
     return entries
+
+
+_NO_RETRACTION = {"retracted_by": None, "retracted_at": None, "retraction_reason": None}
+
+
+def _retraction(r: Any) -> dict[str, Any]:
+    return {
+        "retracted_by": r["retraction_event_id"],
+        "retracted_at": r["retracted_at"],
+        "retraction_reason": r["retraction_reason"],
+    }
 
 
 def alerts(

@@ -57,6 +57,30 @@ def wall_clock_bounds(start: datetime, end: datetime) -> tuple[str, str]:
     return low, wall(end, _OFFSET_MARGIN, datetime.max)
 
 
+#: How deep `not_retracted` follows a chain of retractions exactly (retraction of a
+#: retraction of ...); in a longer chain the `CHAIN_DEPTH`-th retraction is taken to count.
+CHAIN_DEPTH = 6
+
+
+def not_retracted(alias: str, depth: int = CHAIN_DEPTH) -> str:
+    """SQL: the timeline row `alias` stands, i.e. no retraction that counts names it.
+
+    A retraction counts when no retraction that counts names it, so the test nests: each
+    level is one primary-key look-up on `view_retractions`, made only where the level
+    above found a retraction, so an event nothing retracts costs what it did before.
+    """
+    clause = ""
+    for level in range(depth, 0, -1):
+        named = f"{alias}.event_id" if level == 1 else f"r{level - 1}.retraction_event_id"
+        owner = f"{alias}.provider_id" if level == 1 else f"r{level - 1}.provider_id"
+        inner = f" AND {clause}" if clause else ""
+        clause = (
+            f"NOT EXISTS (SELECT 1 FROM view_retractions r{level} WHERE "
+            f"r{level}.provider_id = {owner} AND r{level}.target_event_id = {named}{inner})"
+        )
+    return clause
+
+
 def location_of(dialect: Dialect, provider_column: str, measure_column: str) -> str:
     """A scalar subquery: the measure's location as its latest counting proposal names it.
 
@@ -67,8 +91,7 @@ def location_of(dialect: Dialect, provider_column: str, measure_column: str) -> 
     return (
         f"(SELECT {value} FROM view_timeline p WHERE p.provider_id = {provider_column} "
         f"AND p.kind = 'measure' AND p.ref = {measure_column} "
-        "AND p.type = 'measure.proposed' AND NOT EXISTS (SELECT 1 FROM view_retractions r "
-        "WHERE r.provider_id = p.provider_id AND r.target_event_id = p.event_id) "
+        f"AND p.type = 'measure.proposed' AND {not_retracted('p')} "
         "ORDER BY p.occurred_utc DESC, p.type_rank DESC, p.event_id DESC LIMIT 1)"
     )
 

@@ -23,7 +23,7 @@ from typing import Any
 from consumers import jsonl
 from ledger.service import Ledger
 from projections import alert_index as ai
-from projections import alert_reads, api_reads, measure_reads, queries
+from projections import alert_reads, api_reads, measure_reads, queries, retraction_reads
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
@@ -42,6 +42,8 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
      "view_timeline_pkey"),
     ("retractions of a provider", ai.RETRACTIONS_OF_PROVIDER, [P],
      "sqlite_autoindex_view_retractions_1", "view_retractions_pkey"),
+    ("retractions naming events", retraction_reads.RETRACTIONS_OF.format(marks="?,?"),
+     [P, E, M], "sqlite_autoindex_view_retractions_1", "view_retractions_pkey"),
     ("alerts of a measure", ai.DELETE_MEASURE_ALERTS, [P, M], "view_alerts_measure",
      "view_alerts_measure"),
     ("authorisation alerts of a client", ai.DELETE_CLIENT_ALERTS, [P, C], "view_alerts_client",

@@ -109,6 +109,25 @@ def test_retracted_applications_do_not_count() -> None:
     assert (cell.episodes_ended, cell.episode_seconds) == (0, 0)
 
 
+def test_an_application_whose_retraction_was_retracted_counts_again() -> None:
+    """A retraction that is retracted itself corrects nothing; retracting that one does."""
+    back = applied("m1", "2026-02-01T10:00:00+01:00")
+    gone = applied("m1", "2026-02-03T10:00:00+01:00")
+    facts = [
+        proposed("m1", "wzd", "seclusion"),
+        back,
+        retracted("m1", back.event_id, "2026-02-02T10:00:00+01:00", event_id="r1"),
+        retracted("m2", "r1", "2026-02-04T10:00:00+01:00", event_id="r2"),  # another stream
+        gone,
+        retracted("m1", gone.event_id, "2026-02-05T10:00:00+01:00", event_id="r3"),
+        retracted("m1", "r3", "2026-02-06T10:00:00+01:00", event_id="r4"),
+        retracted("m2", "r4", "2026-02-07T10:00:00+01:00", event_id="r5"),  # depth 3
+    ]
+    cell = section(facts, "wzd").locations["L1"]["seclusion"]
+    # `back` stands (r1 was retracted by r2); `gone` does not (r5 took r4 away, r3 stands)
+    assert (cell.clients, cell.measures, cell.applications) == (1, 1, 1)
+
+
 def test_art_2_lid_2_forms_are_left_out_and_counted_as_left_out() -> None:
     facts = [
         proposed("m1", "wzd", "lockable_stay"),

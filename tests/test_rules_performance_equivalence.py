@@ -79,9 +79,32 @@ def _proposal(draw: st.DrawFn, framework: str, eid: str) -> Fact:
     return f.fact("measure.proposed", start, data, event_id=eid, actor_role=role)
 
 
+Elsewhere = dict[str, tuple[tuple[str, datetime], ...]] | dict[str, datetime] | frozenset
+
+
+def _elsewhere(draw: st.DrawFn, ids: list[str], local: list[str]) -> Elsewhere:
+    """Retractions stored in other streams, in one of the three forms `retracted_ids` takes.
+
+    In the chain form they name this story's facts, each other (chains of depth 2 and 3
+    across streams) and this story's own retractions, and this story's retractions may
+    name them (`x0`, `x1` ... are drawn as targets below): every way a chain can cross.
+    """
+    form = draw(st.sampled_from(["set", "times", "chains", "chains"]))
+    if form != "chains" or not ids:
+        outside = draw(st.lists(st.sampled_from(ids), max_size=2)) if ids else []
+        if form == "set":
+            return frozenset(outside)
+        return {eid: _moment(draw) for eid in outside}
+    chains: dict[str, list[tuple[str, datetime]]] = {}
+    for index in range(draw(st.integers(0, 4))):
+        target = draw(st.sampled_from([*ids, *local, *(f"x{i}" for i in range(index + 1))]))
+        chains.setdefault(target, []).append((f"x{index}", _moment(draw)))
+    return {target: tuple(entries) for target, entries in chains.items()}
+
+
 @st.composite
-def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], dict[str, datetime] | frozenset]:
-    """A measure, its client's orders, and retractions from elsewhere (mapping or set)."""
+def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], Elsewhere]:
+    """A measure, its client's orders, and retractions from elsewhere (any form)."""
     framework = draw(st.sampled_from(sorted(FRAMEWORK_CATEGORIES)))
     measure = [_proposal(draw, framework, f"p{i}") for i in range(draw(st.integers(0, 2)))]
     for index in range(draw(st.integers(0, 14))):
@@ -106,15 +129,12 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], dict[str, datetime
     if orders and draw(st.booleans()):
         orders.append(f.authorization_ended(_moment(draw, 90), "auth-0"))
     for index in range(draw(st.integers(0, 4))):  # retractions, also of retractions
-        targets = [fact.event_id for fact in measure + orders] + [f"r{index + 1}"]
+        targets = [fact.event_id for fact in measure + orders] + [f"r{index + 1}", "x0", "x1"]
         target = draw(st.sampled_from(targets))
         measure.append(f.retracted(_moment(draw), target, event_id=f"r{index}"))
     ids = [fact.event_id for fact in measure + orders]
-    outside = draw(st.lists(st.sampled_from(ids), max_size=2)) if ids else []
-    external = (
-        frozenset(outside) if draw(st.booleans()) else {eid: _moment(draw) for eid in outside}
-    )
-    return measure, orders, external
+    local = [fact.event_id for fact in measure if fact.type == "event.retracted"]
+    return measure, orders, _elsewhere(draw, ids, local)
 
 
 def _shown(findings: list) -> str:
@@ -189,12 +209,9 @@ def _reference_evaluate(measure, orders, book, as_of, retracted) -> list[str]:
     if not own:
         return []
     facts = [*own, *orders]
-    known = {fact.event_id for fact in facts}
-    if isinstance(retracted, dict):
-        external = {eid: at for eid, at in retracted.items() if eid in known}
-    else:
-        external = {eid: datetime(1, 1, 1, tzinfo=UTC) for eid in retracted if eid in known}
-    times = [fact.occurred_at for fact in facts] + list(external.values())
+    external = _reference_external(retracted, facts)
+    times = [fact.occurred_at for fact in facts]
+    times += [at for entries in external.values() for _, at in entries]
     result = sweep(times, reference.measure_findings(facts, book, external), as_of)
     alerts = engine._ordered(engine._alert(i, own, book, True) for i in result.intervals)
     return [alert.model_dump_json() for alert in alerts]
@@ -212,6 +229,25 @@ def test_evaluate_equals_the_reference(story, book, quarter_days) -> None:
     for as_of in (moment, moment - 3 * DAY, engine.FAR_FUTURE):
         due = engine.next_deadline(measure, orders, book, as_of, retracted)
         assert repr(due) == repr(_reference_next_deadline(measure, orders, book, as_of, retracted))
+
+
+def _reference_external(retracted: Elsewhere, facts: list[Fact]) -> dict:
+    """`engine._external` written plainly: scan the whole map until no chain grows."""
+    start = datetime(1, 1, 1, tzinfo=UTC)
+    if not isinstance(retracted, dict):
+        gone = {fact.event_id for fact in facts} & retracted
+        return {eid: ((f"\0retraction-of:{eid}", start),) for eid in gone}
+    chains = {
+        target: ((f"\0retraction-of:{target}", value),) if isinstance(value, datetime) else value
+        for target, value in retracted.items()
+    }
+    wanted, found = {fact.event_id for fact in facts}, {}
+    while True:
+        more = {t: e for t, e in chains.items() if t in wanted and t not in found}
+        if not more:
+            return {t: found[t] for t in sorted(found)}
+        found.update(more)
+        wanted |= {rid for entries in more.values() for rid, _ in entries}
 
 
 def _reference_next_deadline(measure, orders, book, as_of, retracted):

@@ -5,7 +5,9 @@
 - the far-future history, cut at T, is exactly `evaluate(as_of=T)`:
   open at T  <=>  since <= T and (resolved_at is None or resolved_at > T);
 - facts that occur after T never delete or move an alert known at T (a retraction resolves);
-- between two change points the open alert set does not change.
+- between two change points the open alert set does not change;
+- a retraction counts the same wherever it is stored (in the measure's stream, or in another
+  stream and passed as `retracted_ids`), along chains of retractions of any depth.
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
                 authorization_id=f"auth-{index}",
             )
         )
-    for index in range(draw(st.integers(0, 2))):
+    for index in range(draw(st.integers(0, 3))):  # of retractions too: chains up to depth 3
         targets = [fact.event_id for fact in measure + orders]
+        targets += [f"r{index - 1}"] * 2 if index else []  # chains are likely, not rare
         if targets:
             target = draw(st.sampled_from(targets))
             measure.append(f.retracted(_moment(draw), target, event_id=f"r{index}"))
@@ -170,6 +173,57 @@ def test_open_set_constant_between_change_points(story, data) -> None:
     assert {a.alert_id for a in history if a.open_at(low)} == {
         a.alert_id for a in history if a.open_at(middle)
     }
+
+
+def _moved(measure: list[Fact], stored_elsewhere: list[bool]) -> tuple[list[Fact], dict]:
+    """The measure without the retractions chosen to live in other streams, and those as
+    the `retracted_ids` map (target -> (retraction id, occurred_at) ...) a store passes."""
+    retractions = [fact for fact in measure if fact.type == "event.retracted"]
+    away = {
+        fact.event_id for fact, moved in zip(retractions, stored_elsewhere, strict=False) if moved
+    }
+    elsewhere: dict[str, list[tuple[str, datetime]]] = {}
+    for fact in retractions:
+        if fact.event_id in away:
+            entry = (fact.event_id, fact.occurred_at)
+            elsewhere.setdefault(fact.data.retracts_event_id, []).append(entry)
+    return [fact for fact in measure if fact.event_id not in away], elsewhere
+
+
+@PROPS
+@given(stories(), st.lists(st.booleans(), min_size=3, max_size=3), st.integers(0, 24 * 200))
+def test_where_a_retraction_is_stored_does_not_matter(story, stored_elsewhere, hours) -> None:
+    """Retractions (and retractions of them) moved to other streams judge the same."""
+    measure, orders = story
+    kept, elsewhere = _moved(measure, stored_elsewhere)
+    if not any(fact.type != "event.retracted" for fact in kept):
+        return  # a measure needs a fact of its own to be judged at all
+    quiet = Rulebook.load_default(policy={"rule.LATE-REGISTRATION": False})  # lag per fact
+    moment = T0 + timedelta(hours=hours)
+    for as_of in (FAR_FUTURE, moment):
+        here = evaluate(measure, orders, quiet, as_of)
+        assert evaluate(kept, orders, quiet, as_of, elsewhere) == here
+    assert change_points(kept, orders, quiet, elsewhere) == change_points(measure, orders, quiet)
+    assert next_deadline(kept, orders, quiet, moment, elsewhere) == next_deadline(
+        measure, orders, quiet, moment
+    )
+
+
+def test_a_retracted_retraction_elsewhere_brings_the_alert_back() -> None:
+    """End retracted in another stream, that retraction retracted: the alert opens again."""
+    late = f.applied(T0 + 50 * DAY)
+    lifecycle = f.lawful_wzd()
+    end = lifecycle[-1]
+    facts = [*lifecycle, late]
+    elsewhere = {end.event_id: [("r1", T0 + 51 * DAY)], "r1": [("r2", T0 + 52 * DAY)]}
+    alerts = evaluate(facts, [], BOOK, FAR_FUTURE, elsewhere)
+    spans = [(a.since, a.resolved_at) for a in alerts if a.rule == "APPLIED-AFTER-END"]
+    assert spans == [(T0 + 50 * DAY, T0 + 51 * DAY), (T0 + 52 * DAY, None)]
+    assert {a.rule for a in alerts} == {"APPLIED-AFTER-END"}
+    deeper = {**elsewhere, "r2": [("r3", T0 + 53 * DAY)]}  # depth 3: the end is gone again
+    alerts = evaluate(facts, [], BOOK, FAR_FUTURE, deeper)
+    spans = [(a.since, a.resolved_at) for a in alerts if a.rule == "APPLIED-AFTER-END"]
+    assert spans == [(T0 + 50 * DAY, T0 + 51 * DAY), (T0 + 52 * DAY, T0 + 53 * DAY)]
 
 
 @PROPS

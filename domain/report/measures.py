@@ -2,9 +2,10 @@
 
 Read as the ledger held the facts: a retracted event is not there (whichever retraction
 named it, from whatever moment: the record was corrected, and IGJ's rule is to correct the
-record and generate again). A measure's framework, form and location come from its latest
-proposal in care order; its client is the one named last (the highest position), as in the
-status view. Arrival order never matters otherwise.
+record and generate again), unless that retraction was retracted itself, and so on along
+the chain: a retracted retraction corrects nothing. A measure's framework, form and
+location come from its latest proposal in care order; its client is the one named last
+(the highest position), as in the status view. Arrival order never matters otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from domain.facts import Fact
 from domain.lifecycle import care_order
 from domain.report.period import HalfYear
-from domain.rules.timeline_state import Authorization, fold_authorizations
+from domain.rules.timeline_state import Authorization, Retraction, fold_authorizations, standing
 
 #: The Wvggz titles that allow verplichte zorg (art. 3:1 a-d; e is the 8:11 emergency).
 WVGGZ_TITLES = frozenset(
@@ -56,23 +57,32 @@ class Facts:
     measures: dict[str, list[Fact]]  # measure_id -> its unretracted facts
     orders: dict[str, tuple[Authorization, ...]]  # client_id -> authorisations
     all_facts: list[Fact]  # every fact, retracted or not (for the rules)
-    retracted: dict[str, datetime]  # event_id -> when its first retraction took effect
+    retracted: frozenset[str]  # the events that stand retracted (a retraction that counts)
+    retractions: dict[str, tuple[Retraction, ...]]  # for the rules: event_id -> retractions
     clients: dict[str, str]  # measure_id -> the client named last
 
 
-def retractions(facts: Iterable[Fact]) -> dict[str, datetime]:
-    """Each retracted event id with the moment its earliest retraction took effect."""
-    found: dict[str, datetime] = {}
+def retractions(facts: Iterable[Fact]) -> dict[str, tuple[Retraction, ...]]:
+    """Every retraction by the event it names, with its own id and time (earliest first),
+    so the rules can follow a chain of retractions."""
+    found: dict[str, list[Retraction]] = {}
     for fact in facts:
         if fact.type == "event.retracted":
-            target = fact.data.retracts_event_id
-            if target not in found or fact.occurred_at < found[target]:
-                found[target] = fact.occurred_at
-    return found
+            entry = (fact.event_id, fact.occurred_at)
+            found.setdefault(fact.data.retracts_event_id, []).append(entry)
+    return {target: tuple(sorted(e, key=lambda r: (r[1], r[0]))) for target, e in found.items()}
+
+
+def stand_retracted(chains: dict[str, tuple[Retraction, ...]]) -> frozenset[str]:
+    """The events a retraction that counts names, once every retraction is in."""
+    graph = {target: [rid for rid, _ in entries] for target, entries in chains.items()}
+    verdict = standing(graph.keys(), graph)
+    return frozenset(target for target in graph if not verdict[target])
 
 
 def group(provider_facts: Sequence[Fact]) -> Facts:
-    retracted = retractions(provider_facts)
+    chains = retractions(provider_facts)
+    retracted = stand_retracted(chains)
     measures: dict[str, list[Fact]] = {}
     by_client: dict[str, list[Fact]] = {}
     last_named: dict[str, tuple[int, str]] = {}
@@ -91,7 +101,7 @@ def group(provider_facts: Sequence[Fact]) -> Facts:
         facts.sort(key=lambda f: care_order(f.occurred_at, f.type, f.event_id))
     orders = {client: fold_authorizations(facts) for client, facts in by_client.items()}
     clients = {measure: named[1] for measure, named in last_named.items()}
-    return Facts(measures, orders, list(provider_facts), retracted, clients)
+    return Facts(measures, orders, list(provider_facts), retracted, chains, clients)
 
 
 def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:

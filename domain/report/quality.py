@@ -80,7 +80,7 @@ def _critical_alerts(grouped: Facts, period: HalfYear, rulebook: Rulebook) -> di
         if min(f.occurred_at for f in facts) >= period.end:
             continue  # an alert never holds before the measure's first fact
         orders = by_client.get(grouped.clients[measure_id], [])
-        for alert in evaluate(facts, orders, rulebook, FAR_FUTURE, grouped.retracted):
+        for alert in evaluate(facts, orders, rulebook, FAR_FUTURE, grouped.retractions):
             if alert.severity != "critical" or alert.since >= period.end:
                 continue
             if alert.resolved_at is not None and alert.resolved_at <= period.start:

@@ -7,8 +7,9 @@
 
 Pure functions: no I/O, no clock. Facts may come in any order. `retracted_ids` names events
 retracted by retractions stored elsewhere (e.g. an authorisation retracted in another
-measure's stream): a mapping gives each retraction's `occurred_at`; a plain set means
-"retracted from the start of time".
+measure's stream): a mapping gives, per retracted event, each retraction's event id and
+`occurred_at`, so a retraction that is itself retracted (in any stream) is followed and
+its target counts again from then; a plain set means "retracted from the start of time".
 
 History in one call: `evaluate(..., as_of=FAR_FUTURE)` gives every alert's full interval
 `[since, resolved_at)`. For any T, the alerts open at T are exactly those with
@@ -27,33 +28,59 @@ from domain.facts import Fact
 from domain.rulebook import Rulebook
 from domain.rules.incremental import AuthorizationFindings, measure_findings
 from domain.rules.sweep import Interval, sweep
+from domain.rules.timeline_state import External, Retraction
 from domain.wire import AUTHORIZATION_TYPES
 
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 _BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
 
-RetractedIds = frozenset[str] | Mapping[str, datetime] | None
+#: Retractions stored elsewhere (see `_external`): by the event each names, the retractions
+#: naming it as (retraction event id, occurred_at); or the old forms, a retraction time per
+#: event, or a plain set ("retracted from the start of time").
+RetractedIds = frozenset[str] | Mapping[str, Sequence[Retraction]] | Mapping[str, datetime] | None
 
 
-def _external(retracted_ids: RetractedIds, facts: Sequence[Fact]) -> dict[str, datetime]:
-    """The retractions from elsewhere that name one of these facts.
+def _entries(target: str, value: Sequence[Retraction] | datetime) -> tuple[Retraction, ...]:
+    """A mapping's value as retractions; a bare time is one retraction nothing names (so
+    nothing can retract it), under an id no event has."""
+    if isinstance(value, datetime):
+        return ((f"\0retraction-of:{target}", value),)
+    return tuple(value)
 
-    The mapping is usually a whole provider's retractions (thousands), the facts a dozen:
-    look the facts up in it rather than scan it (the order of the result does not matter).
+
+def _external(
+    retracted_ids: RetractedIds, facts: Sequence[Fact]
+) -> dict[str, tuple[Retraction, ...]]:
+    """The retractions from elsewhere that name one of these facts, and, following each
+    chain, the retractions that name those retractions, at any depth.
+
+    A retraction that was itself retracted no longer retracts: without its own
+    retractions the engine would treat the first retraction as final and lose every
+    interval in which its target counted again. The mapping is usually a whole provider's
+    retractions (thousands), the facts a dozen: look ids up in it rather than scan it.
     """
     if not retracted_ids:
         return {}
-    if isinstance(retracted_ids, Mapping):
+    if not isinstance(retracted_ids, Mapping):
         return {
-            fact.event_id: retracted_ids[fact.event_id]
+            fact.event_id: ((f"\0retraction-of:{fact.event_id}", _BEGINNING),)
             for fact in facts
             if fact.event_id in retracted_ids
         }
-    return {fact.event_id: _BEGINNING for fact in facts if fact.event_id in retracted_ids}
+    found: dict[str, tuple[Retraction, ...]] = {}
+    pending = [fact.event_id for fact in facts if fact.event_id in retracted_ids]
+    for event_id in pending:  # grows while it is read: breadth first along the chains
+        if event_id in found:
+            continue
+        found[event_id] = _entries(event_id, retracted_ids[event_id])
+        pending.extend(r for r, _ in found[event_id] if r in retracted_ids and r not in found)
+    return found
 
 
-def _event_times(facts: Sequence[Fact], external: Mapping[str, datetime]) -> list[datetime]:
-    return [fact.occurred_at for fact in facts] + list(external.values())
+def _event_times(facts: Sequence[Fact], external: External) -> list[datetime]:
+    times = [fact.occurred_at for fact in facts]
+    times += [at for entries in external.values() for _, at in entries]
+    return times
 
 
 def _alert(interval: Interval, facts: Sequence[Fact], book: Rulebook, measure: bool) -> Alert:

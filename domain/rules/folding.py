@@ -12,7 +12,7 @@ identity check, and the folder reports which groups changed.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from domain.rules.timeline_state import (
     GROUPS,
     RETRACTED,
     Authorization,
+    External,
     MeasureState,
     counting,
     fold_authorizations,
@@ -40,7 +41,7 @@ class Timeline:
 
     __slots__ = ("_external", "_facts", "_ordered", "_times", "plain")
 
-    def __init__(self, facts: Sequence[Fact], external: Mapping[str, datetime]) -> None:
+    def __init__(self, facts: Sequence[Fact], external: External) -> None:
         self._facts = facts
         self._ordered = sorted(facts, key=sort_key)
         self._times = [fact.occurred_at for fact in self._ordered]

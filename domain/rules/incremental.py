@@ -18,7 +18,7 @@ Why it is faster, and why the answer is the same:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import chain
 
@@ -28,7 +28,7 @@ from domain.rules.findings import Finding
 from domain.rules.folding import Folder, Timeline, same
 from domain.rules.parts import PARTS, Part
 from domain.rules.registration import authorization_too_long, late_finding
-from domain.rules.timeline_state import MeasureState
+from domain.rules.timeline_state import External, MeasureState
 from domain.rules.title_precedence import title_precedence
 from domain.wire import AUTHORIZATION_TYPES
 
@@ -96,9 +96,7 @@ def _forget(
 class MeasureFindings:
     """`reference.measure_findings`, for moments visited in any order (fastest forwards)."""
 
-    def __init__(
-        self, facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-    ) -> None:
+    def __init__(self, facts: Sequence[Fact], book: Rulebook, external: External) -> None:
         self._book = book
         self._timeline = Timeline(facts, external)
         self._folder = Folder()
@@ -179,9 +177,7 @@ class AuthorizationFindings:
     """`reference.authorization_findings`: AUTHORIZATION-TOO-LONG and GEN-TITLE-PRECEDENCE
     re-judged only when the orders change."""
 
-    def __init__(
-        self, facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-    ) -> None:
+    def __init__(self, facts: Sequence[Fact], book: Rulebook, external: External) -> None:
         self._book = book
         self._timeline = Timeline(facts, external)
         self._late = _late_by_fact(facts, book)
@@ -208,16 +204,14 @@ class _Recent(threading.local):
 
     facts: Sequence[Fact] = ()
     book: Rulebook | None = None
-    external: Mapping[str, datetime] | None = None
+    external: External | None = None
     findings: MeasureFindings | None = None
 
 
 _RECENT = _Recent()
 
 
-def measure_findings(
-    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-) -> MeasureFindings:
+def measure_findings(facts: Sequence[Fact], book: Rulebook, external: External) -> MeasureFindings:
     """A `MeasureFindings`, reusing this thread's previous one when built from the same
     inputs: the alert index calls `evaluate` and then `next_deadline` on the same facts, and
     the second call then costs one look-up instead of folding every fact again.

@@ -8,7 +8,7 @@ agree, finding for finding and in the same order, so this stays the readable ref
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import chain
@@ -27,7 +27,7 @@ from domain.rules import (
 from domain.rules.findings import Finding
 from domain.rules.registration import authorization_too_long, late_registration
 from domain.rules.sweep import FindingsAt
-from domain.rules.timeline_state import MeasureState, active_facts
+from domain.rules.timeline_state import External, MeasureState, active_facts
 from domain.rules.title_precedence import title_precedence
 from domain.wire import AUTHORIZATION_TYPES
 
@@ -43,9 +43,7 @@ MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...]
 )
 
 
-def measure_findings(
-    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-) -> FindingsAt:
+def measure_findings(facts: Sequence[Fact], book: Rulebook, external: External) -> FindingsAt:
     def findings_at(moment: datetime) -> list[Finding]:
         active = active_facts(facts, moment, external)
         orders = [fact for fact in active if fact.type in AUTHORIZATION_TYPES]
@@ -60,9 +58,7 @@ def measure_findings(
     return findings_at
 
 
-def authorization_findings(
-    facts: Sequence[Fact], book: Rulebook, external: Mapping[str, datetime]
-) -> FindingsAt:
+def authorization_findings(facts: Sequence[Fact], book: Rulebook, external: External) -> FindingsAt:
     def findings_at(moment: datetime) -> list[Finding]:
         orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
         return [

@@ -28,43 +28,64 @@ def sort_key(fact: Fact) -> tuple[datetime, bool, int, str]:
     return (fact.occurred_at, fact.position is None, fact.position or 0, fact.event_id)
 
 
-def active_facts(
-    facts: Sequence[Fact], moment: datetime, external: Mapping[str, datetime]
-) -> list[Fact]:
+#: One retraction known from elsewhere: its own event id and its `occurred_at`.
+Retraction = tuple[str, datetime]
+#: Retractions stored in other streams, by the event they name (`retracts_event_id`).
+#: A retraction of a retraction is an entry too, so a chain can be followed by id.
+External = Mapping[str, Sequence[Retraction]]
+
+
+def active_facts(facts: Sequence[Fact], moment: datetime, external: External) -> list[Fact]:
     """The facts that count at `moment`, in care order (see the module docstring)."""
     known = [fact for fact in facts if fact.occurred_at <= moment]
     verdict = counting(known, moment, external)
     return sorted((fact for fact in known if verdict[fact.event_id]), key=sort_key)
 
 
-def counting(
-    known: Sequence[Fact], moment: datetime, external: Mapping[str, datetime]
-) -> dict[str, bool]:
+def counting(known: Sequence[Fact], moment: datetime, external: External) -> dict[str, bool]:
     """Whether each known fact (by event_id) counts at `moment`.
+
+    A fact counts unless a retraction of it that has occurred by `moment` counts itself; so
+    a retraction that was retracted retracts nothing, and retracting that one again takes
+    the fact away again, at any depth and whether each retraction is a fact here or comes
+    from `external`. A retraction is judged by its event id alone, since one from
+    elsewhere is known by its id and time only.
 
     `known` must be the facts with `occurred_at <= moment` in the caller's order: only a
     (malformed) retraction cycle makes the answer depend on that order, and keeping it means
     the fast path (`domain.rules.incremental`) agrees with `active_facts` even then.
     """
-    retractions: dict[str, list[Fact]] = {}
+    retractions: dict[str, list[str]] = {}
+    for target, entries in external.items():
+        for retraction_id, at in entries:
+            if at <= moment:
+                retractions.setdefault(target, []).append(retraction_id)
     for fact in known:
         if fact.type == RETRACTED:
-            retractions.setdefault(fact.data.retracts_event_id, []).append(fact)
+            named = retractions.setdefault(fact.data.retracts_event_id, [])
+            if fact.event_id not in named:  # also known from elsewhere: the same retraction
+                named.append(fact.event_id)
+    return standing([fact.event_id for fact in known], retractions)
+
+
+def standing(event_ids: Iterable[str], retractions: Mapping[str, Sequence[str]]) -> dict[str, bool]:
+    """Whether each event counts, given which retractions (by id) name which event: an
+    event counts unless a retraction of it counts, recursively. Every id it had to judge
+    is in the answer. `retractions` holds only the retractions that have occurred."""
     memo: dict[str, bool] = {}
 
-    def counts(fact: Fact, seen: frozenset[str]) -> bool:
-        if fact.event_id in memo:
-            return memo[fact.event_id]
-        retracted_at = external.get(fact.event_id)
-        result = retracted_at is None or retracted_at > moment
-        if result and fact.event_id not in seen:  # `seen` guards a (malformed) retraction cycle
-            inner = seen | {fact.event_id}
-            result = not any(counts(r, inner) for r in retractions.get(fact.event_id, ()))
-        memo[fact.event_id] = result
+    def counts(event_id: str, seen: frozenset[str]) -> bool:
+        if event_id in memo:
+            return memo[event_id]
+        result = True
+        if event_id not in seen:  # `seen` guards a (malformed) retraction cycle
+            inner = seen | {event_id}
+            result = not any(counts(r, inner) for r in retractions.get(event_id, ()))
+        memo[event_id] = result
         return result
 
-    for fact in known:
-        counts(fact, frozenset())
+    for event_id in event_ids:
+        counts(event_id, frozenset())
     return memo
 
 
