@@ -58,8 +58,10 @@ def test_default_rulebook_has_version_and_effective_date(book: Rulebook) -> None
 
 
 def test_catalogue_severities_match_the_contract(book: Rulebook) -> None:
-    """Every rule of CONTRACT §2 is in the rulebook with its catalogue severity."""
-    assert {rule: info.severity for rule, info in book.rules.items()} == CATALOGUE
+    """Every rule of CONTRACT §2 is in the rulebook with its catalogue severity; the rest is
+    catalogue 2 (docs/rules.md)."""
+    first = {rule: info.severity for rule, info in book.rules.items() if info.catalogue == 1}
+    assert first == CATALOGUE
 
 
 def test_every_period_cites_a_source(book: Rulebook) -> None:

@@ -29,6 +29,7 @@ from domain.rules.folding import Folder, Timeline, same
 from domain.rules.parts import PARTS, Part
 from domain.rules.registration import authorization_too_long, late_finding
 from domain.rules.timeline_state import MeasureState
+from domain.rules.wvggz_procedure import pre_crisis_too_long
 from domain.wire import AUTHORIZATION_TYPES
 
 #: For each group, the parts (by index) that must re-run when it changes.
@@ -190,7 +191,10 @@ class AuthorizationFindings:
         orders = [f for f in self._timeline.active(moment) if f.type in AUTHORIZATION_TYPES]
         if self._orders is None or not same(orders, self._orders):
             self._orders = tuple(orders)
-            self._too_long = list(authorization_too_long(orders, self._book))
+            self._too_long = [
+                *authorization_too_long(orders, self._book),
+                *pre_crisis_too_long(orders, self._book),
+            ]
         late = self._late
         return [*self._too_long, *(late[id(fact)] for fact in orders if id(fact) in late)]
 

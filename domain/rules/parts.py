@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
+from domain.rules import (
+    deadlines,
+    jeugdwet,
+    jeugdwet_procedure,
+    legal_basis,
+    wvggz_procedure,
+    wzd_procedure,
+)
 from domain.rules.findings import Finding
 
 AUTHORIZATIONS = "authorizations"  # the folded authorisations changed
@@ -63,6 +70,8 @@ def _part(
 
 
 _WZD = ("wzd",)
+_WVGGZ = ("wvggz",)
+_JW = ("jeugdwet",)
 
 PARTS: tuple[Part, ...] = (
     # the end only if it came before the application, the latest decision before it
@@ -76,4 +85,25 @@ PARTS: tuple[Part, ...] = (
     _part(wzd_procedure.term_too_long, "extensions", frameworks=_WZD),
     _part(wzd_procedure.extensions, "extensions", "steps", "decisions", "ends", frameworks=_WZD),
     _part(jeugdwet.each_application, "steps", "ends", each=True, frameworks=("jeugdwet",)),
+    # Catalogue 2: Wvggz and Jeugdwet
+    _part(wvggz_procedure.decision_psych, "steps", FIRST_APPLICATION, frameworks=_WVGGZ),
+    _part(wvggz_procedure.nood_gd_notify, "steps", "ends", frameworks=_WVGGZ),
+    _part(
+        jeugdwet_procedure.gw_consent,
+        "steps",
+        "extensions",
+        "ends",
+        FIRST_APPLICATION,
+        frameworks=_JW,
+    ),
+    _part(jeugdwet_procedure.nood_12h, "applications", "steps", "ends", frameworks=_JW),
+    _part(jeugdwet_procedure.not_in_plan, each=True, frameworks=_JW),
+    _part(
+        jeugdwet_procedure.afbouw_advice,
+        "steps",
+        "extensions",
+        "ends",
+        FIRST_APPLICATION,
+        frameworks=_JW,
+    ),
 )

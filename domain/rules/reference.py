@@ -15,7 +15,14 @@ from itertools import chain
 
 from domain.facts import Fact
 from domain.rulebook import Rulebook
-from domain.rules import deadlines, jeugdwet, legal_basis, wzd_procedure
+from domain.rules import (
+    deadlines,
+    jeugdwet,
+    jeugdwet_procedure,
+    legal_basis,
+    wvggz_procedure,
+    wzd_procedure,
+)
 from domain.rules.findings import Finding
 from domain.rules.registration import authorization_too_long, late_registration
 from domain.rules.sweep import FindingsAt
@@ -27,6 +34,9 @@ MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...]
     deadlines.check,
     wzd_procedure.check,
     jeugdwet.check,
+    # Catalogue 2: Wvggz and Jeugdwet
+    wvggz_procedure.check,
+    jeugdwet_procedure.check,
 )
 
 
@@ -52,6 +62,10 @@ def authorization_findings(
 ) -> FindingsAt:
     def findings_at(moment: datetime) -> list[Finding]:
         orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
-        return [*authorization_too_long(orders, book), *late_registration(orders, book)]
+        return [
+            *authorization_too_long(orders, book),
+            *wvggz_procedure.pre_crisis_too_long(orders, book),
+            *late_registration(orders, book),
+        ]
 
     return findings_at
