@@ -82,6 +82,7 @@ def proposed(
     **extra: Any,
 ) -> Fact:
     event_id = extra.pop("event_id", None)
+    actor_role = extra.pop("actor_role", None)
     data = {
         "framework": framework,
         "category": category,
@@ -91,11 +92,13 @@ def proposed(
         "planned_end": planned_end,
         **extra,
     }
-    return fact("measure.proposed", at, data, event_id=event_id)
+    return fact("measure.proposed", at, data, event_id=event_id, actor_role=actor_role)
 
 
-def step(at: datetime, name: str = "multidisciplinary_consultation") -> Fact:
-    return fact("stappenplan.step_completed", at, {"step": name})
+def step(
+    at: datetime, name: str = "multidisciplinary_consultation", *, actor_role: str | None = None
+) -> Fact:
+    return fact("stappenplan.step_completed", at, {"step": name}, actor_role=actor_role)
 
 
 def requested(at: datetime) -> Fact:
@@ -127,8 +130,8 @@ def evaluated(at: datetime, outcome: str = "continue", next_due: datetime | None
     return fact("measure.evaluated", at, {"outcome": outcome, "next_evaluation_due": next_due})
 
 
-def extended(at: datetime, planned_end: datetime) -> Fact:
-    return fact("measure.extended", at, {"planned_end": planned_end})
+def extended(at: datetime, planned_end: datetime, *, actor_role: str | None = None) -> Fact:
+    return fact("measure.extended", at, {"planned_end": planned_end}, actor_role=actor_role)
 
 
 def afbouw(at: datetime) -> Fact:
@@ -147,6 +150,7 @@ def authorization(
     *,
     authorization_id: str = "auth-1",
     covers: Sequence[str] | None = None,
+    examined_at: datetime | None = None,
     **kwargs: Any,
 ) -> Fact:
     data = {
@@ -155,6 +159,7 @@ def authorization(
         "valid_from": valid_from,
         "valid_until": valid_until,
         "covers": None if covers is None else list(covers),
+        "psychiatrist_examined_at": examined_at,
     }
     return fact("authorization.registered", at, data, **kwargs)
 
