@@ -85,7 +85,7 @@ def test_a_late_gd_agreement_resolves_the_alert_from_then() -> None:
 
 
 def test_agreement_recorded_by_another_role_is_not_the_gd_s() -> None:
-    """A 'geneesheer_directeur_agreement' whose actor is the zorgverantwoordelijke does not count."""
+    """A GD agreement step recorded by the zorgverantwoordelijke is not the GD's."""
     facts = _decision(FRIDAY, zorgverantwoordelijke_psychiatrist=False)
     own = step(FRIDAY, "geneesheer_directeur_agreement", actor_role="zorgverantwoordelijke")
     assert len(_psych([*facts, own])) == 1
