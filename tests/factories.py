@@ -223,6 +223,38 @@ AUTHORIZATION_KINDS_BY_FRAMEWORK = {
     "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
     "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
 }
+#: Who may have recorded a drawn proposal or step: none, the role the law names, or another
+#: (the catalogue-2 rules read who set the plan and who consented or agreed).
+ACTOR_ROLES = (
+    None,
+    "zorgverantwoordelijke",
+    "jeugdhulpverlener",
+    "gedragswetenschapper",
+    "geneesheer_directeur",
+    "external_expert",
+)
+
+
+def drawn_proposal_extras(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
+    """Optional proposal data the catalogue-2 rules read, and the proposal's actor role."""
+    extra = {"zorgverantwoordelijke_psychiatrist": draw(st.sampled_from([None, True, False]))}
+    return extra, draw(st.sampled_from(ACTOR_ROLES))
+
+
+def drawn_order_times(
+    draw: st.DrawFn, kind: str, valid_from: datetime, until: datetime, previous: datetime | None
+) -> tuple[datetime, datetime, datetime | None]:
+    """(valid_from, valid_until, psychiatrist_examined_at) of a drawn order: 7:3 orders last
+    hours, sometimes right after the previous order, with an examination time or not."""
+    if kind != "tijdelijke_verplichte_zorg":
+        return valid_from, until, None
+    if previous is not None and draw(st.booleans()):
+        valid_from = previous
+    until = valid_from + timedelta(hours=draw(st.integers(1, 20)))
+    exam = draw(st.sampled_from([None, valid_from, valid_from - 6 * HOUR]))
+    return valid_from, until, exam
+
+
 #: What `drawn_fact` can draw after the proposal, in the lifecycle's order.
 FACT_KINDS = ("step", "requested", "decided", "applied", "evaluated", "extended", "afbouw", "ended")
 
@@ -246,9 +278,9 @@ def drawn_fact(
     extra = {"event_id": event_id, "recorded_at": at + draw(st.sampled_from(list(lags)))}
     after = later(draw, at)
     if kind == "step":
-        return fact(
-            "stappenplan.step_completed", at, {"step": draw(st.sampled_from(steps))}, **extra
-        )
+        data = {"step": draw(st.sampled_from(steps))}
+        role = draw(st.sampled_from(ACTOR_ROLES))
+        return fact("stappenplan.step_completed", at, data, actor_role=role, **extra)
     if kind == "requested":
         return fact("review.requested", at, {}, **extra)
     if kind == "decided":
@@ -268,7 +300,8 @@ def drawn_fact(
         data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, after]))}
         return fact("measure.evaluated", at, data, **extra)
     if kind == "extended":
-        return fact("measure.extended", at, {"planned_end": after}, **extra)
+        role = draw(st.sampled_from(ACTOR_ROLES))
+        return fact("measure.extended", at, {"planned_end": after}, actor_role=role, **extra)
     if kind == "afbouw":
         return fact("afbouw.started", at, {}, **extra)
     return fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)
