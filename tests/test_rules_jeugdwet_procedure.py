@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from domain.rulebook import Rulebook
 from tests.factories import (
     DAY,
@@ -241,3 +243,13 @@ def test_no_jeugdwet_catalogue_2_rule_fires_under_2026_1() -> None:
     for facts in stories:
         assert not {a.rule for a in alerts_at(facts, [MACHTIGING], book=V1)} & rules
         assert {a.rule for a in alerts_at(facts, [MACHTIGING], book=V2)} & rules
+
+
+def test_the_advice_term_is_policy_and_the_12_hours_are_statute() -> None:
+    """The term for the independent advice may be set (here 0 days: at the term end); the 12
+    hours of 6.3.1.2 lid 5 cannot be overridden."""
+    book = V2.with_policy({"jeugdwet.afbouw_advice": "0 days"})
+    [alert] = _alerts("JW-AFBOUW-ONAFH", _afbouw(), book)
+    assert alert.since == TERM_END + MICRO
+    with pytest.raises(ValueError, match="statute"):
+        V2.with_policy({"jeugdwet.emergency_consent": "24 hours"})

@@ -229,3 +229,14 @@ def test_pre_crisis_never_fires_under_2026_1() -> None:
     second = _tvz(FRIDAY + 10 * HOUR, FRIDAY + 19 * HOUR, "b")
     assert _pre(first, second, book=V1) == []
     assert len(_pre(first, second)) == 2  # total and examination, under 2026.2
+
+
+def test_the_gd_notice_term_is_policy_and_the_7_3_hours_are_statute() -> None:
+    """An operator may set the 'onverwijld' term (here 12 hours); 18 and 12 hours of 7:3
+    are the law and cannot be overridden."""
+    book = V2.with_policy({"wvggz.gd_notification": "12 hours"})
+    [alert] = _notify(_nood(FRIDAY), book)
+    assert alert.since == FRIDAY + 12 * HOUR + MICRO
+    for key in ("wvggz.pre_crisis_total", "wvggz.pre_crisis_after_examination"):
+        with pytest.raises(ValueError, match="statute"):
+            V2.with_policy({key: "24 hours"})
