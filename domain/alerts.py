@@ -43,6 +43,14 @@ RuleId = Literal[
     "WZD-EMERGENCY-TERM",
     "WZD-LOCATION-UNREGISTERED",
     "GEN-TITLE-PRECEDENCE",
+    # Catalogue 2: Wvggz and Jeugdwet (rulebook 2026.2, docs/rules.md)
+    "WVGGZ-DECISION-PSYCH",
+    "WVGGZ-NOOD-GD-NOTIFY",
+    "WVGGZ-PRE-CM-18H",
+    "JW-VBM-GW-CONSENT",
+    "JW-NOOD-12H-GW",
+    "JW-VBM-NOT-IN-PLAN",
+    "JW-AFBOUW-ONAFH",
 ]
 Severity = Literal["critical", "high", "medium", "low"]
 Status = Literal["open", "resolved"]

@@ -91,6 +91,14 @@ class ProposedData(_Data):
         default=None,
         description="The provider's location (e.g. KvK vestigingsnummer), for per-location counts.",
     )
+    zorgverantwoordelijke_psychiatrist: bool | None = Field(
+        default=None,
+        description=(
+            "Wvggz art. 8:9 lid 1 c (extension): whether the zorgverantwoordelijke who takes "
+            "the decision is a psychiatrist; false means the decision needs the "
+            "geneesheer-directeur's agreement (step geneesheer_directeur_agreement)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _term_is_forward(self) -> ProposedData:
@@ -175,6 +183,13 @@ class AuthorizationRegisteredData(_Data):
     covers: list[Category] | None = Field(
         default=None,
         description="Categories it allows; absent means every form its framework allows.",
+    )
+    psychiatrist_examined_at: Timestamp | None = Field(
+        default=None,
+        description=(
+            "Wvggz art. 7:3 lid 2 (extension), for tijdelijke_verplichte_zorg: when the "
+            "psychiatrist examined the person; the care may last at most 12 hours from then."
+        ),
     )
 
     @model_validator(mode="after")

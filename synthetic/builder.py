@@ -134,8 +134,10 @@ class MeasureBuilder:
         planned_start: int,
         planned_end: int | None,
         emergency: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> Draft:
-        """The `measure.proposed` that opens the lifecycle, fields in the contract's order."""
+        """The `measure.proposed` that opens the lifecycle, fields in the contract's order
+        (`extra`: fields of the contract's extensions, after them)."""
         data: dict[str, Any] = {
             "framework": self.framework,
             "category": self.category,
@@ -154,14 +156,18 @@ class MeasureBuilder:
         data["client_resists"] = self.rng.random() < 0.7
         data["client_age_years"] = self.age
         data["location_id"] = self.location_id
+        data.update(extra or {})
         role = "jeugdhulpverlener" if self.framework == "jeugdwet" else None
         return self.add(at, "measure.proposed", data, role=role)
 
     def authorize(
-        self, kind: str, valid_from: int, valid_until: int, *, covers: bool = False
+        self, kind: str, valid_from: int, valid_until: int, *, covers: bool = False, serial: int = 0
     ) -> str:
-        """Register the client's legal title (no measure_id) just before it is needed."""
+        """Register the client's legal title (no measure_id) just before it is needed;
+        `serial` tells apart several orders of one kind for the same measure."""
         authorization_id = f"{_TITLE_PREFIX[kind]}-{self.measure_id}"
+        if serial:
+            authorization_id += f"-{serial}"
         data: dict[str, Any] = {
             "authorization_id": authorization_id,
             "kind": kind,

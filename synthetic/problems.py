@@ -43,6 +43,14 @@ class Plan:
     emergency_term_too_long: bool = False
     unregistered_location: bool = False
     second_title: bool = False
+    # Catalogue 2: Wvggz and Jeugdwet
+    psych_without_agreement: bool = False  # 8:9 decision by a non-psychiatrist, no GD
+    nood_gd_uninformed: bool = False  # 8:11 emergency, the GD never told
+    pre_crisis_too_long: bool = False  # two 7:3 orders back to back, over 18 hours
+    gw_consent_missing: bool = False  # plan set by a jeugdhulpverlener, no GW consent
+    not_in_plan: bool = False  # applied before the plan was set
+    nood_without_consent: bool = False  # emergency VBM past 12 hours, no GW consent
+    afbouw_without_advice: bool = False  # still applied after the term, no advice
 
     @property
     def open_approval(self) -> bool:
@@ -134,6 +142,35 @@ PROBLEMS: dict[str, tuple[str, Plan]] = {
         Plan(framework="wzd", unregistered_location=True),
     ),
     "two_admission_titles": ("GEN-TITLE-PRECEDENCE", Plan(framework="wzd", second_title=True)),
+    # Catalogue 2: Wvggz and Jeugdwet
+    "wvggz_decision_without_gd_agreement": (
+        "WVGGZ-DECISION-PSYCH",
+        Plan(framework="wvggz", psych_without_agreement=True),
+    ),
+    "wvggz_nood_gd_not_informed": (
+        "WVGGZ-NOOD-GD-NOTIFY",
+        Plan(framework="wvggz", nood_gd_uninformed=True),
+    ),
+    "wvggz_pre_crisis_over_18_hours": (
+        "WVGGZ-PRE-CM-18H",
+        Plan(framework="wvggz", pre_crisis_too_long=True),
+    ),
+    "jeugdwet_plan_without_gw_consent": (
+        "JW-VBM-GW-CONSENT",
+        Plan(framework="jeugdwet", gw_consent_missing=True),
+    ),
+    "jeugdwet_applied_before_the_plan": (
+        "JW-VBM-NOT-IN-PLAN",
+        Plan(framework="jeugdwet", not_in_plan=True),
+    ),
+    "jeugdwet_emergency_past_12_hours": (
+        "JW-NOOD-12H-GW",
+        Plan(framework="jeugdwet", nood_without_consent=True),
+    ),
+    "jeugdwet_afbouw_without_advice": (
+        "JW-AFBOUW-ONAFH",
+        Plan(framework="jeugdwet", afbouw_without_advice=True),
+    ),
 }
 
 #: problem kind -> rule id, for tests and the demo's "expected alerts" line.
@@ -141,4 +178,8 @@ PROBLEM_RULES: dict[str, str] = {kind: rule for kind, (rule, _) in PROBLEMS.item
 
 #: Rules a problem also raises as a direct consequence (checked against the rule engine):
 #: an emergency that runs on past 2 weeks has, by then, also gone unreviewed.
-ALSO_RAISES: dict[str, tuple[str, ...]] = {"emergency_overrun": ("REVIEW-OVERDUE",)}
+ALSO_RAISES: dict[str, tuple[str, ...]] = {
+    "emergency_overrun": ("REVIEW-OVERDUE",),
+    # until the plan is recorded no event names the law (GEN-NO-FRAMEWORK)
+    "jeugdwet_applied_before_the_plan": ("NO-LEGAL-BASIS",),
+}

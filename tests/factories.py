@@ -130,8 +130,8 @@ def evaluated(at: datetime, outcome: str = "continue", next_due: datetime | None
     return fact("measure.evaluated", at, {"outcome": outcome, "next_evaluation_due": next_due})
 
 
-def extended(at: datetime, planned_end: datetime) -> Fact:
-    return fact("measure.extended", at, {"planned_end": planned_end})
+def extended(at: datetime, planned_end: datetime, *, actor_role: str | None = None) -> Fact:
+    return fact("measure.extended", at, {"planned_end": planned_end}, actor_role=actor_role)
 
 
 def afbouw(at: datetime) -> Fact:
@@ -150,6 +150,7 @@ def authorization(
     *,
     authorization_id: str = "auth-1",
     covers: Sequence[str] | None = None,
+    examined_at: datetime | None = None,
     **kwargs: Any,
 ) -> Fact:
     data = {
@@ -158,6 +159,7 @@ def authorization(
         "valid_from": valid_from,
         "valid_until": valid_until,
         "covers": None if covers is None else list(covers),
+        "psychiatrist_examined_at": examined_at,
     }
     return fact("authorization.registered", at, data, **kwargs)
 
@@ -221,9 +223,8 @@ AUTHORIZATION_KINDS_BY_FRAMEWORK = {
     "wvggz": ["zorgmachtiging", "crisismaatregel", "tijdelijke_verplichte_zorg"],
     "jeugdwet": ["machtiging_gesloten_jeugdhulp", "spoedmachtiging_gesloten_jeugdhulp"],
 }
-#: Catalogue 2 in drawn stories: who proposed (the physician rules), where (the registered
+#: Catalogue 2 in drawn stories: where a measure is (the registered
 #: locations of `LOCATIONS_BOOK`), and another law's admission titles (title precedence).
-PROPOSER_ROLES = (None, "zorgverantwoordelijke", "arts")
 LOCATION_IDS = (None, "loc-registered", "loc-other")
 OTHER_LAW_TITLES = (
     "rechterlijke_machtiging_wzd",
@@ -235,6 +236,39 @@ OTHER_LAW_TITLES = (
 def locations_book(book: Rulebook) -> Rulebook:
     """`book` with a register for the test provider, so WZD-LOCATION-UNREGISTERED runs."""
     return book.with_registered_locations({PROVIDER: ["loc-registered"]})
+
+
+#: Who may have recorded a drawn proposal or step: none, the role the law names, or another
+#: (the catalogue-2 rules read who set the plan and who consented or agreed).
+ACTOR_ROLES = (
+    None,
+    "zorgverantwoordelijke",
+    "jeugdhulpverlener",
+    "gedragswetenschapper",
+    "geneesheer_directeur",
+    "external_expert",
+    "arts",
+)
+
+
+def drawn_proposal_extras(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
+    """Optional proposal data the catalogue-2 rules read, and the proposal's actor role."""
+    extra = {"zorgverantwoordelijke_psychiatrist": draw(st.sampled_from([None, True, False]))}
+    return extra, draw(st.sampled_from(ACTOR_ROLES))
+
+
+def drawn_order_times(
+    draw: st.DrawFn, kind: str, valid_from: datetime, until: datetime, previous: datetime | None
+) -> tuple[datetime, datetime, datetime | None]:
+    """(valid_from, valid_until, psychiatrist_examined_at) of a drawn order: 7:3 orders last
+    hours, sometimes right after the previous order, with an examination time or not."""
+    if kind != "tijdelijke_verplichte_zorg":
+        return valid_from, until, None
+    if previous is not None and draw(st.booleans()):
+        valid_from = previous
+    until = valid_from + timedelta(hours=draw(st.integers(1, 20)))
+    exam = draw(st.sampled_from([None, valid_from, valid_from - 6 * HOUR]))
+    return valid_from, until, exam
 
 
 #: What `drawn_fact` can draw after the proposal, in the lifecycle's order.
@@ -260,8 +294,8 @@ def drawn_fact(
     extra = {"event_id": event_id, "recorded_at": at + draw(st.sampled_from(list(lags)))}
     after = later(draw, at)
     if kind == "step":
-        role = draw(st.sampled_from([None, "arts", "zorgverantwoordelijke"]))
         data = {"step": draw(st.sampled_from(steps))}
+        role = draw(st.sampled_from(ACTOR_ROLES))
         return fact("stappenplan.step_completed", at, data, actor_role=role, **extra)
     if kind == "requested":
         return fact("review.requested", at, {}, **extra)
@@ -282,7 +316,8 @@ def drawn_fact(
         data = {"outcome": "continue", "next_evaluation_due": draw(st.sampled_from([None, after]))}
         return fact("measure.evaluated", at, data, **extra)
     if kind == "extended":
-        return fact("measure.extended", at, {"planned_end": after}, **extra)
+        role = draw(st.sampled_from(ACTOR_ROLES))
+        return fact("measure.extended", at, {"planned_end": after}, actor_role=role, **extra)
     if kind == "afbouw":
         return fact("afbouw.started", at, {}, **extra)
     return fact("measure.ended", at, {"reason": "afgebouwd"}, **extra)

@@ -60,3 +60,29 @@ def test_the_table_fits_and_needs_no_store(
     out = capsys.readouterr().out
     assert out.startswith("rulebook ")
     assert not (tmp_path / "none.db").exists()
+
+
+def test_wvggz_and_jeugdwet_catalogue_2_rules_are_listed_under_2026_2_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rules` shows the Wvggz/Jeugdwet catalogue-2 rules of 2026.2 with severity and kind,
+    their periods with sources; 2026.1 lists none of them."""
+    expected = {
+        "WVGGZ-DECISION-PSYCH": ("critical", "statute"),
+        "WVGGZ-NOOD-GD-NOTIFY": ("high", "policy"),
+        "WVGGZ-PRE-CM-18H": ("high", "statute"),
+        "JW-VBM-GW-CONSENT": ("high", "statute"),
+        "JW-NOOD-12H-GW": ("critical", "statute"),
+        "JW-VBM-NOT-IN-PLAN": ("critical", "statute"),
+        "JW-AFBOUW-ONAFH": ("high", "policy"),
+    }
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.2")
+    by_id = {r["rule"]: r for r in _json(capsys)["rules"]}
+    assert {rule: (by_id[rule]["severity"], by_id[rule]["kind"]) for rule in expected} == expected
+    periods = {(p["scope"], p["period"]): p for p in _json(capsys, "--periods")["periods"]}
+    assert periods[("wvggz", "gd_notification")]["value"] == "24 hours"
+    assert periods[("wvggz", "pre_crisis_after_examination")]["kind"] == "statute"
+    assert periods[("jeugdwet", "emergency_consent")]["value"] == "12 hours"
+    assert periods[("jeugdwet", "afbouw_advice")]["kind"] == "policy"
+    monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
+    assert not {r["rule"] for r in _json(capsys)["rules"]} & set(expected)

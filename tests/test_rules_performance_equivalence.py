@@ -75,8 +75,8 @@ def _proposal(draw: st.DrawFn, framework: str, eid: str) -> Fact:
         "client_age_years": draw(st.sampled_from([None, 10, 15])),
         "location_id": draw(st.sampled_from(f.LOCATION_IDS)),
     }
-    role = draw(st.sampled_from(f.PROPOSER_ROLES))
-    return f.fact("measure.proposed", start, data, event_id=eid, actor_role=role)
+    extra, role = f.drawn_proposal_extras(draw)
+    return f.fact("measure.proposed", start, {**data, **extra}, event_id=eid, actor_role=role)
 
 
 Elsewhere = dict[str, tuple[tuple[str, datetime], ...]] | dict[str, datetime] | frozenset
@@ -110,11 +110,14 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], Elsewhere]:
     for index in range(draw(st.integers(0, 14))):
         measure.append(_event(draw, draw(st.sampled_from(EVENTS)), _moment(draw), f"h{index}"))
     orders = []
+    previous = None
     for index in range(draw(st.integers(0, 3))):
         valid_from = _moment(draw, 60)
         until = valid_from + timedelta(days=draw(st.integers(1, 400)))
         order_id = f"auth-{draw(st.integers(0, 1))}"  # sometimes a re-registration
         kind = draw(st.sampled_from([*KINDS[framework], *f.OTHER_LAW_TITLES]))
+        valid_from, until, exam = f.drawn_order_times(draw, kind, valid_from, until, previous)
+        previous = until
         orders.append(
             f.authorization(
                 _moment(draw, 60),
@@ -124,6 +127,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact], Elsewhere]:
                 event_id=f"a{index}",
                 authorization_id=order_id,
                 covers=draw(st.sampled_from([None, [*FRAMEWORK_CATEGORIES[framework]][:1]])),
+                examined_at=exam,
             )
         )
     if orders and draw(st.booleans()):

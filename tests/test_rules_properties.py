@@ -68,15 +68,21 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
             "client_age_years": draw(st.sampled_from([None, 10, 15])),
             "location_id": draw(st.sampled_from(f.LOCATION_IDS)),
         }
-        role = draw(st.sampled_from(f.PROPOSER_ROLES))
-        measure.append(f.fact("measure.proposed", start, data, event_id="p0", actor_role=role))
+        extra, role = f.drawn_proposal_extras(draw)
+        proposal = f.fact(
+            "measure.proposed", start, {**data, **extra}, event_id="p0", actor_role=role
+        )
+        measure.append(proposal)
     for index in range(draw(st.integers(0, 10))):
         measure.append(_event(draw, draw(st.sampled_from(EVENTS)), _moment(draw), f"h{index}"))
     orders = []
+    previous = None
     for index in range(draw(st.integers(0, 2))):
         valid_from = _moment(draw, 60)
         kind = draw(st.sampled_from([*KINDS[framework], *f.OTHER_LAW_TITLES]))
         until = valid_from + timedelta(days=draw(st.integers(1, 200)))
+        valid_from, until, exam = f.drawn_order_times(draw, kind, valid_from, until, previous)
+        previous = until
         orders.append(
             f.authorization(
                 _moment(draw, 60),
@@ -85,6 +91,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
                 until,
                 event_id=f"a{index}",
                 authorization_id=f"auth-{index}",
+                examined_at=exam,
             )
         )
     for index in range(draw(st.integers(0, 3))):  # of retractions too: chains up to depth 3
@@ -253,8 +260,16 @@ def test_lawful_jeugdwet_lifecycle_is_silent_throughout() -> None:
     """Gesloten jeugdhulp with a machtiging, evaluated every 2 months, then ended: silent."""
     order = f.authorization(T0, "machtiging_gesloten_jeugdhulp", T0, T0 + 50 * WEEK)
     facts = [
-        f.proposed(T0, "jeugdwet", "restrict_visits", setting="closed_youth_care", grounds=()),
-        f.step(T0, "gedragswetenschapper_consent"),
+        f.proposed(
+            T0,
+            "jeugdwet",
+            "restrict_visits",
+            setting="closed_youth_care",
+            grounds=(),
+            planned_end=T0 + 20 * WEEK,
+            actor_role="jeugdhulpverlener",  # not a gedragswetenschapper: consent needed
+        ),
+        f.step(T0, "gedragswetenschapper_consent", actor_role="gedragswetenschapper"),
         f.applied(T0 + DAY),
         f.evaluated(T0 + 4 * WEEK),
         f.applied(T0 + 6 * WEEK),
@@ -270,8 +285,8 @@ def test_lawful_wvggz_lifecycle_is_silent_throughout() -> None:
     """Verplichte zorg under a covering zorgmachtiging, evaluated in time, ended: silent."""
     order = f.authorization(T0, "zorgmachtiging", T0, T0 + 24 * WEEK, covers=["admission"])
     facts = [
-        f.proposed(T0, "wvggz", "admission"),
-        f.step(T0, "geneesheer_directeur_agreement"),
+        f.proposed(T0, "wvggz", "admission", zorgverantwoordelijke_psychiatrist=False),
+        f.step(T0, "geneesheer_directeur_agreement", actor_role="geneesheer_directeur"),
         f.applied(T0),
         f.evaluated(T0 + 12 * WEEK),
         f.ended(T0 + 20 * WEEK),

@@ -123,8 +123,52 @@ def _signature(
         "two_admission_titles": lambda: (
             {"rechterlijke_machtiging_wzd", "zorgmachtiging"} <= {t["data"]["kind"] for t in auth}
         ),
+        # Catalogue 2: Wvggz and Jeugdwet
+        "wvggz_decision_without_gd_agreement": lambda: (
+            data.get("zorgverantwoordelijke_psychiatrist") is False
+            and "geneesheer_directeur_agreement" not in steps
+            and applied
+        ),
+        "wvggz_nood_gd_not_informed": lambda: (
+            data["emergency"] and "geneesheer_directeur_informed" not in steps
+        ),
+        "wvggz_pre_crisis_over_18_hours": lambda: _back_to_back_7_3(auth) > timedelta(hours=18),
+        "jeugdwet_plan_without_gw_consent": lambda: (
+            "gedragswetenschapper_consent" not in steps and applied
+        ),
+        "jeugdwet_applied_before_the_plan": lambda: (
+            min(applied) < min(times(events, "measure.proposed"))
+        ),
+        "jeugdwet_emergency_past_12_hours": lambda: (
+            data["emergency"]
+            and "gedragswetenschapper_consent" not in steps
+            and any(
+                when(e["data"]["ended_at"]) - when(e["occurred_at"]) > timedelta(hours=12)
+                for e in of_type(events, "measure.applied")
+            )
+        ),
+        "jeugdwet_afbouw_without_advice": lambda: (
+            ended[0] > when(data["planned_end"]) + timedelta(days=14)
+            and "independent_expert_advice" not in steps
+        ),
     }
     return bool(checks[kind]())
+
+
+def _back_to_back_7_3(auth: list[Event]) -> timedelta:
+    """The longest stretch of tijdelijke verplichte zorg orders that follow on each other."""
+    spans = sorted(
+        (when(t["data"]["valid_from"]), when(t["data"]["valid_until"]))
+        for t in auth
+        if t["data"]["kind"] == "tijdelijke_verplichte_zorg"
+    )
+    longest, start, end = timedelta(0), None, None
+    for begin, until in spans:
+        if end is None or begin > end:
+            start, end = begin, until
+        end = max(end, until)
+        longest = max(longest, end - start)
+    return longest
 
 
 def test_each_planted_problem_is_visible_in_its_events(

@@ -30,6 +30,7 @@ from domain.rules.parts import PARTS, Part
 from domain.rules.registration import authorization_too_long, late_finding
 from domain.rules.timeline_state import External, MeasureState
 from domain.rules.title_precedence import title_precedence
+from domain.rules.wvggz_procedure import pre_crisis_too_long
 from domain.wire import AUTHORIZATION_TYPES
 
 #: For each group, the parts (by index) that must re-run when it changes.
@@ -189,7 +190,10 @@ class AuthorizationFindings:
         orders = [f for f in self._timeline.active(moment) if f.type in AUTHORIZATION_TYPES]
         if self._orders is None or not same(orders, self._orders):
             self._orders = tuple(orders)
-            self._too_long = list(authorization_too_long(orders, self._book))
+            self._too_long = [
+                *authorization_too_long(orders, self._book),
+                *pre_crisis_too_long(orders, self._book),
+            ]
             self._precedence = list(title_precedence(orders, self._book))
         late = self._late
         return [

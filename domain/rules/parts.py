@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from domain.rules import (
     deadlines,
     jeugdwet,
+    jeugdwet_procedure,
     legal_basis,
     registered_locations,
+    wvggz_procedure,
     wzd_emergency,
     wzd_physician,
     wzd_procedure,
@@ -71,6 +73,8 @@ def _part(
 
 
 _WZD = ("wzd",)
+_WVGGZ = ("wvggz",)
+_JW = ("jeugdwet",)
 
 PARTS: tuple[Part, ...] = (
     # the end only if it came before the application, the latest decision before it
@@ -91,4 +95,25 @@ PARTS: tuple[Part, ...] = (
     _part(wzd_emergency.functionaris_informed, "applications", "steps", frameworks=_WZD),
     _part(wzd_emergency.planned_term, frameworks=_WZD),
     _part(registered_locations.location_unregistered, FIRST_APPLICATION, frameworks=_WZD),
+    # Catalogue 2: Wvggz and Jeugdwet
+    _part(wvggz_procedure.decision_psych, "steps", FIRST_APPLICATION, frameworks=_WVGGZ),
+    _part(wvggz_procedure.nood_gd_notify, "steps", "ends", frameworks=_WVGGZ),
+    _part(
+        jeugdwet_procedure.gw_consent,
+        "steps",
+        "extensions",
+        "ends",
+        FIRST_APPLICATION,
+        frameworks=_JW,
+    ),
+    _part(jeugdwet_procedure.nood_12h, "applications", "steps", "ends", frameworks=_JW),
+    _part(jeugdwet_procedure.not_in_plan, each=True, frameworks=_JW),
+    _part(
+        jeugdwet_procedure.afbouw_advice,
+        "steps",
+        "extensions",
+        "ends",
+        FIRST_APPLICATION,
+        frameworks=_JW,
+    ),
 )

@@ -18,8 +18,10 @@ from domain.rulebook import Rulebook
 from domain.rules import (
     deadlines,
     jeugdwet,
+    jeugdwet_procedure,
     legal_basis,
     registered_locations,
+    wvggz_procedure,
     wzd_emergency,
     wzd_physician,
     wzd_procedure,
@@ -40,6 +42,9 @@ MEASURE_RULES: tuple[Callable[[MeasureState, Rulebook], Iterable[Finding]], ...]
     wzd_physician.check,
     wzd_emergency.check,
     registered_locations.check,
+    # Catalogue 2: Wvggz and Jeugdwet
+    wvggz_procedure.check,
+    jeugdwet_procedure.check,
 )
 
 
@@ -63,6 +68,7 @@ def authorization_findings(facts: Sequence[Fact], book: Rulebook, external: Exte
         orders = [f for f in active_facts(facts, moment, external) if f.type in AUTHORIZATION_TYPES]
         return [
             *authorization_too_long(orders, book),
+            *wvggz_procedure.pre_crisis_too_long(orders, book),
             *late_registration(orders, book),
             # Catalogue 2: Wzd and across the laws
             *title_precedence(orders, book),

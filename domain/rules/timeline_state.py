@@ -200,6 +200,9 @@ class MeasureState:
     plan: Any  # the proposal's data (framework, category, term ...), None without a proposal
     framework: str | None
     category: str | None
+    # every counting proposal in care order (`proposal` is the last): the plan's versions,
+    # which the Jeugdwet plan rules read (an application is in the plan if one came before)
+    proposals: tuple[Fact, ...] = ()
 
     @classmethod
     def fold(cls, measure: Sequence[Fact], authorizations: Sequence[Fact]) -> MeasureState:
@@ -232,6 +235,7 @@ class MeasureState:
             plan,
             None if plan is None else plan.framework,
             None if plan is None else plan.category,
+            proposals,
         )
 
     # -- what the measure is ----------------------------------------------------------
