@@ -92,11 +92,11 @@ class Manifest:
 def problem_slots(rng: random.Random, measures: int, share: float) -> dict[int, str]:
     """Which measure indices get a problem, each a different kind while kinds last.
 
-    At least one of every kind when the cohort is big enough (ten measures per kind), so a
+    At least one of every kind when the cohort is big enough (nine measures per kind), so a
     demo always shows the whole catalogue; otherwise `share` of the measures."""
     if share <= 0 or measures <= 0:
         return {}
-    count = max(round(measures * share), min(len(PROBLEMS), measures // 10))
+    count = max(round(measures * share), min(len(PROBLEMS), measures // 9))
     count = min(count, measures)
     kinds = list(PROBLEMS)
     rng.shuffle(kinds)
