@@ -15,10 +15,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.codes import AUTHORIZATION_KINDS, FRAMEWORKS
 from domain.rulebook_parts import (
@@ -39,6 +40,7 @@ from domain.rules.periods import (
     Period,
     RulebookError,
     add_months,
+    resolve,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
 RULEBOOK_DIR = Path(__file__).with_name("rulebook")
 SEVERITIES = ("critical", "high", "medium", "low")
 DEADLINES = ("at_due", "after_due")
+REGISTRATION_ALERTS = ("per_event", "per_measure")
 #: The smallest step of the ledger's time (it keeps microseconds): "after the due time".
 RESOLUTION = timedelta(microseconds=1)
 
@@ -84,6 +87,14 @@ class Rulebook:
     # 2026.2: an application of a measure whose framework was never recorded (no proposal
     # arrived) is NO-LEGAL-BASIS, LAW.md §8 GEN-NO-FRAMEWORK; 2026.1 judged nothing there
     unframed_is_unlawful: bool = field(default=False, metadata=ADDED_IN_2026_2)
+    # LATE-REGISTRATION: "per_event" (2026.1) one alert per late event; "per_measure"
+    # (2026.2) one per measure and one per authorisation (domain.rules.registration)
+    registration: str = field(default="per_event", metadata=ADDED_IN_2026_2)
+    # provider_id -> the moment it was connected: events that occurred before it are not
+    # judged for registration lag (2026.2; empty, the default, is left out of the fingerprint)
+    onboarding: Mapping[str, datetime] = field(
+        default_factory=lambda: MappingProxyType({}), metadata=ADDED_IN_2026_2
+    )
 
     def overdue_from(self, due: datetime) -> datetime:
         """The first instant a deadline that fell due at `due` is missed."""
@@ -125,6 +136,24 @@ class Rulebook:
         merged = {**self.provider_profiles, **choices}
         return replace(self, provider_profiles=MappingProxyType(merged))
 
+    def with_onboarding(self, dates: Mapping[str, str | date | datetime]) -> Rulebook:
+        """Providers' onboarding dates (provider_id -> a date, its 00:00 on the Amsterdam
+        clock, or a time with offset): events that occurred before are history loaded at
+        the connection, not judged for registration lag; the date itself is judged.
+
+        Refused under a rulebook that reports LATE-REGISTRATION per event (2026.1), which
+        has no onboarding: a configured date must never be silently ignored.
+        """
+        if dates and self.registration == "per_event":
+            raise RulebookError(
+                f"onboarding dates are judged from rulebook 2026.2 on; {self.version} has none"
+            )
+        parsed = {
+            provider: _onboarding_moment(provider, value) for provider, value in dates.items()
+        }
+        merged = {**self.onboarding, **parsed}
+        return replace(self, onboarding=MappingProxyType(dict(sorted(merged.items()))))
+
     def with_policy(self, overrides: Mapping[str, str | bool]) -> Rulebook:
         """Override POLICY values only; a statutory period or rule cannot be overridden.
 
@@ -149,6 +178,7 @@ class Rulebook:
         policy: Mapping[str, str | bool] | None = None,
         provider_profiles: Mapping[str, str] | None = None,
         version: str | None = None,
+        onboarding: Mapping[str, str | date | datetime] | None = None,
     ) -> Rulebook:
         """The shipped rulebook version effective at `at` (latest when None), or the one
         named `version` (e.g. "2026.1", to judge as an earlier version did), configured."""
@@ -165,7 +195,34 @@ class Rulebook:
             book = book.with_policy(policy)
         if provider_profiles:
             book = book.with_provider_profiles(provider_profiles)
+        if onboarding:
+            book = book.with_onboarding(onboarding)
         return book
+
+
+#: The calendar of onboarding dates: the Dutch one, whatever a rulebook version counts in.
+_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _onboarding_moment(provider: str, value: str | date | datetime) -> datetime:
+    """A configured onboarding date as the instant from which events are judged."""
+    if isinstance(value, str):
+        try:
+            value = (
+                date.fromisoformat(value)
+                if len(value.strip()) == 10
+                else datetime.fromisoformat(value)
+            )
+        except ValueError:
+            raise RulebookError(
+                f"onboarding of {provider}: {value!r} is not a date (YYYY-MM-DD) "
+                "or a time with offset"
+            ) from None
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise RulebookError(f"onboarding of {provider}: a time needs an offset")
+        return value
+    return resolve(datetime.combine(value, time()), _AMSTERDAM)
 
 
 def load_versions(directory: Path = RULEBOOK_DIR) -> tuple[Rulebook, ...]:
@@ -192,6 +249,9 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         clock = clock_of(data.get("calendar", {}))
         deadline = data.get("calendar", {}).get("deadline", "at_due")
         unframed = data.get("applications", {}).get("without_framework", "not_judged")
+        registration = data.get("registration", {}).get("alerts", "per_event")
+        if registration not in REGISTRATION_ALERTS:
+            raise RulebookError(f"registration.alerts must be one of {REGISTRATION_ALERTS}")
         if unframed not in ("not_judged", "no_legal_basis"):
             raise RulebookError(
                 "applications.without_framework must be 'not_judged' or 'no_legal_basis'"
@@ -251,6 +311,7 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             clock=clock,
             deadline=deadline,
             unframed_is_unlawful=unframed == "no_legal_basis",
+            registration=registration,
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None
