@@ -292,9 +292,11 @@ def cipher_environment(settings: Settings) -> dict[str, str]:
 
 
 def configured_rulebook(settings: Settings) -> Rulebook:
-    """The shipped rulebook with this installation's policy values and provider profiles."""
+    """The shipped rulebook with this installation's policy values, provider profiles and
+    onboarding dates."""
     return Rulebook.load_default(
         policy=settings.policy or None,
         provider_profiles=settings.provider_profiles or None,
         version=settings.rulebook_version,
+        onboarding=settings.onboarding or None,
     )
