@@ -151,8 +151,10 @@ def run_demo(args: argparse.Namespace) -> int:
     emit_table(by_rule, ("severity", "rule", "open"))
     if any(r["rule"] == "LATE-REGISTRATION" for r in by_rule):
         print(
-            "(LATE-REGISTRATION: the demo stores a year of history at once, so the ledger sees "
-            "nearly every event registered long after it occurred — as it would in reality.)"
+            "(LATE-REGISTRATION: the demo stores a year of history at once, so nearly every "
+            "measure and authorisation has events registered long after they occurred, one "
+            "alert each; a provider's onboarding date, LEDGER_ONBOARDING, keeps history loaded "
+            "when it is connected from being judged.)"
         )
     print("\nA few critical and high alerts:")
     shown = {}
