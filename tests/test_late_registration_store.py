@@ -8,18 +8,24 @@ every one of them is registered late unless an onboarding date says it is loaded
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from api import page_timeline
 from cli.main import main
 from domain.alerts import Alert
+from domain.report.overview import compute
+from domain.report.period import HalfYear
 from domain.rulebook import Rulebook
 from ledger.service import Ledger
 from projections import queries
 from projections.recorders import RulebookChangedError
 from tests.conftest import lifecycle, line, messages
+from tests.report_builders import KEY, RULEBOOK
+from tests.report_builders import applied as report_applied
+from tests.report_builders import proposed as report_proposed
 
 PROVIDER = "AGB:12345678"
 FAR = datetime(9000, 1, 1, tzinfo=UTC)
@@ -135,3 +141,34 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def test_the_timeline_table_marks_late_as_the_rule_does() -> None:
+    """The pages mark a row late by the rule's limit; history from before the provider's
+    onboarding date is not marked, the date itself is, another provider's history is."""
+    book = Rulebook.load_default(onboarding={PROVIDER: "2026-03-03"})
+    on_the_day = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)  # 00:00 in Amsterdam
+    recorded = datetime(2026, 6, 1, tzinfo=UTC)
+    late = page_timeline.late_after(book, PROVIDER)
+    assert late is not None
+    assert recorded > late(on_the_day)
+    assert not recorded > late(on_the_day - timedelta(microseconds=1))
+    other = page_timeline.late_after(book, "AGB:99999999")
+    assert other is not None and recorded > other(on_the_day - timedelta(days=1))
+
+
+def test_the_report_counts_late_registrations_as_the_rule_does() -> None:
+    """The half-year overview's data quality counts no loaded history as late."""
+    late = report_applied(
+        "m1", "2026-03-01T10:00:00+01:00", recorded="2026-03-31T10:00:00+02:00", event_id="lt"
+    )
+    facts = [report_proposed("m1", "wzd", "seclusion"), late]
+    plain = compute(facts, HalfYear.parse("2026H1"), RULEBOOK, KEY)
+    onboarded = compute(
+        facts,
+        HalfYear.parse("2026H1"),
+        RULEBOOK.with_onboarding({PROVIDER: "2026-03-02"}),
+        KEY,
+    )
+    assert plain.body.providers[PROVIDER].data_quality.late_registrations == 1
+    assert onboarded.body.providers[PROVIDER].data_quality.late_registrations == 0
