@@ -15,11 +15,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.codes import AUTHORIZATION_KINDS, FRAMEWORKS
 from domain.rulebook_parts import (
@@ -32,6 +31,7 @@ from domain.rulebook_parts import (
     framework_of,
     frozen,
     limits_of,
+    onboarding_moment,
 )
 from domain.rules.periods import (
     ADDED_IN_2026_2,
@@ -40,7 +40,6 @@ from domain.rules.periods import (
     Period,
     RulebookError,
     add_months,
-    resolve,
 )
 
 __all__ = [
@@ -139,18 +138,13 @@ class Rulebook:
     def with_onboarding(self, dates: Mapping[str, str | date | datetime]) -> Rulebook:
         """Providers' onboarding dates (provider_id -> a date, its 00:00 on the Amsterdam
         clock, or a time with offset): events that occurred before are history loaded at
-        the connection, not judged for registration lag; the date itself is judged.
-
-        Refused under a rulebook that reports LATE-REGISTRATION per event (2026.1), which
-        has no onboarding: a configured date must never be silently ignored.
-        """
+        the connection, not judged for registration lag; the date itself is judged. Refused
+        under 2026.1 (per event, no onboarding): a configured date is never ignored."""
         if dates and self.registration == "per_event":
             raise RulebookError(
                 f"onboarding dates are judged from rulebook 2026.2 on; {self.version} has none"
             )
-        parsed = {
-            provider: _onboarding_moment(provider, value) for provider, value in dates.items()
-        }
+        parsed = {provider: onboarding_moment(provider, value) for provider, value in dates.items()}
         merged = {**self.onboarding, **parsed}
         return replace(self, onboarding=MappingProxyType(dict(sorted(merged.items()))))
 
@@ -198,31 +192,6 @@ class Rulebook:
         if onboarding:
             book = book.with_onboarding(onboarding)
         return book
-
-
-#: The calendar of onboarding dates: the Dutch one, whatever a rulebook version counts in.
-_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def _onboarding_moment(provider: str, value: str | date | datetime) -> datetime:
-    """A configured onboarding date as the instant from which events are judged."""
-    if isinstance(value, str):
-        try:
-            value = (
-                date.fromisoformat(value)
-                if len(value.strip()) == 10
-                else datetime.fromisoformat(value)
-            )
-        except ValueError:
-            raise RulebookError(
-                f"onboarding of {provider}: {value!r} is not a date (YYYY-MM-DD) "
-                "or a time with offset"
-            ) from None
-    if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            raise RulebookError(f"onboarding of {provider}: a time needs an offset")
-        return value
-    return resolve(datetime.combine(value, time()), _AMSTERDAM)
 
 
 def load_versions(directory: Path = RULEBOOK_DIR) -> tuple[Rulebook, ...]:
