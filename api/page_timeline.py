@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from api.clock import duration, local, moment_of
@@ -30,11 +30,19 @@ class Row:
     summary: str  # the event's data in a line, times on the Amsterdam clock
 
 
-def late_after(book: Rulebook) -> LateAfter | None:
-    """When a record made at `occurred` becomes late; None when the rule is off."""
+def late_after(book: Rulebook, provider_id: str | None = None) -> LateAfter | None:
+    """When a record made at `occurred` becomes late; None when the rule is off. An event
+    that occurred before the provider's onboarding date is never late, as for the rule."""
     if "LATE-REGISTRATION" not in book.rules or not book.enabled("LATE-REGISTRATION"):
         return None
-    return book.limit("registration_lag").period.after
+    after = book.limit("registration_lag").period.after
+    start = book.onboarding.get(provider_id) if provider_id is not None else None
+    if start is None:
+        return after
+    return lambda occurred: after(occurred) if occurred >= start else _NEVER
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def rows(

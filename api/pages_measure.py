@@ -62,7 +62,7 @@ def measure_page(
         next_deadline=due,
     )
     rows = page_timeline.rows(
-        detail.timeline, evidence=evidence, late=page_timeline.late_after(book)
+        detail.timeline, evidence=evidence, late=page_timeline.late_after(book, provider_id)
     )
     return render(
         request,
@@ -99,7 +99,9 @@ def alert_page(
     a = found.detail.alert
     book = ledger.alert_index.index.rulebook
     rows = page_timeline.rows(
-        found.detail.evidence, evidence=a.evidence, late=page_timeline.late_after(book)
+        found.detail.evidence,
+        evidence=a.evidence,
+        late=page_timeline.late_after(book, a.provider_id),
     )
     return render(
         request,

@@ -49,7 +49,7 @@ def authorisation_page(
     found = details.authorisation_detail(ledger.sql, principal, key, provider_id, authorization_id)
     missing = [Subject(provider_id, None, None)]
     d = details.logged(audit, found, missing, "no such authorisation").detail
-    late = page_timeline.late_after(ledger.alert_index.index.rulebook)
+    late = page_timeline.late_after(ledger.alert_index.index.rulebook, provider_id)
     return render(
         request,
         audit,

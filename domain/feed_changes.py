@@ -6,6 +6,12 @@ intervals into two *changes* per alert, each published once: "opened" when `sinc
 published as opened and then disappeared from the index (a late fact showed the condition
 never held) gets a final "resolved" — the feed never drops an alert silently.
 
+An alert whose message and evidence change while it stays open (a 2026.2 LATE-REGISTRATION
+alert that gathers a measure's late events) is still one alert with two changes: "opened"
+carries the content the index held when it was published, "resolved" the content it had
+when it stopped holding. The contract knows no "updated" change, so growth in between is not
+published; the index (and `serve`) show the current content.
+
 No I/O, no clock: the caller passes `now` and the key, so this is tested on its own and
 replays give the same answer. `client_ref` is computed here as well, because what leaves the
 ledger must never carry the provider's pseudonym.

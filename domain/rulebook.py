@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -32,6 +32,7 @@ from domain.rulebook_parts import (
     framework_of,
     frozen,
     limits_of,
+    onboarding_moment,
 )
 from domain.rulebook_titles import TitleRules, titles_of
 from domain.rules.periods import (
@@ -60,6 +61,7 @@ __all__ = [
 RULEBOOK_DIR = Path(__file__).with_name("rulebook")
 SEVERITIES = ("critical", "high", "medium", "low")
 DEADLINES = ("at_due", "after_due")
+REGISTRATION_ALERTS = ("per_event", "per_measure")
 #: The smallest step of the ledger's time (it keeps microseconds): "after the due time".
 RESOLUTION = timedelta(microseconds=1)
 
@@ -94,6 +96,14 @@ class Rulebook:
     # provider not listed has none configured and WZD-LOCATION-UNREGISTERED stays silent
     registered_locations: tuple[tuple[str, frozenset[str]], ...] = field(
         default=(), metadata=ADDED_IN_2026_2
+    )
+    # LATE-REGISTRATION: "per_event" (2026.1) one alert per late event; "per_measure"
+    # (2026.2) one per measure and one per authorisation (domain.rules.registration)
+    registration: str = field(default="per_event", metadata=ADDED_IN_2026_2)
+    # provider_id -> the moment it was connected: events that occurred before it are not
+    # judged for registration lag (2026.2; empty, the default, is left out of the fingerprint)
+    onboarding: Mapping[str, datetime] = field(
+        default_factory=lambda: MappingProxyType({}), metadata=ADDED_IN_2026_2
     )
 
     def overdue_from(self, due: datetime) -> datetime:
@@ -150,6 +160,19 @@ class Rulebook:
         merged.update({provider: frozenset(ids) for provider, ids in registers.items()})
         return replace(self, registered_locations=tuple(sorted(merged.items())))
 
+    def with_onboarding(self, dates: Mapping[str, str | date | datetime]) -> Rulebook:
+        """Providers' onboarding dates (provider_id -> a date, its 00:00 on the Amsterdam
+        clock, or a time with offset): events that occurred before are history loaded at
+        the connection, not judged for registration lag; the date itself is judged. Refused
+        under 2026.1 (per event, no onboarding): a configured date is never ignored."""
+        if dates and self.registration == "per_event":
+            raise RulebookError(
+                f"onboarding dates are judged from rulebook 2026.2 on; {self.version} has none"
+            )
+        parsed = {provider: onboarding_moment(provider, value) for provider, value in dates.items()}
+        merged = {**self.onboarding, **parsed}
+        return replace(self, onboarding=MappingProxyType(dict(sorted(merged.items()))))
+
     def with_policy(self, overrides: Mapping[str, str | bool]) -> Rulebook:
         """Override POLICY values only; a statutory period or rule cannot be overridden.
 
@@ -174,6 +197,7 @@ class Rulebook:
         policy: Mapping[str, str | bool] | None = None,
         provider_profiles: Mapping[str, str] | None = None,
         version: str | None = None,
+        onboarding: Mapping[str, str | date | datetime] | None = None,
     ) -> Rulebook:
         """The shipped rulebook version effective at `at` (latest when None), or the one
         named `version` (e.g. "2026.1", to judge as an earlier version did), configured."""
@@ -190,6 +214,8 @@ class Rulebook:
             book = book.with_policy(policy)
         if provider_profiles:
             book = book.with_provider_profiles(provider_profiles)
+        if onboarding:
+            book = book.with_onboarding(onboarding)
         return book
 
 
@@ -217,6 +243,9 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         clock = clock_of(data.get("calendar", {}))
         deadline = data.get("calendar", {}).get("deadline", "at_due")
         unframed = data.get("applications", {}).get("without_framework", "not_judged")
+        registration = data.get("registration", {}).get("alerts", "per_event")
+        if registration not in REGISTRATION_ALERTS:
+            raise RulebookError(f"registration.alerts must be one of {REGISTRATION_ALERTS}")
         if unframed not in ("not_judged", "no_legal_basis"):
             raise RulebookError(
                 "applications.without_framework must be 'not_judged' or 'no_legal_basis'"
@@ -279,6 +308,7 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
             deadline=deadline,
             unframed_is_unlawful=unframed == "no_legal_basis",
             titles=titles_of(data.get("titles")),
+            registration=registration,
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None

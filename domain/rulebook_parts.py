@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.codes import ALL_CATEGORIES, AUTHORIZATION_KINDS, FRAMEWORK_CATEGORIES, ROLES, SETTINGS
 from domain.facts import Fact
-from domain.rules.periods import ADDED_IN_2026_2, LEGACY, Clock, Period, RulebookError
+from domain.rules.periods import (
+    ADDED_IN_2026_2,
+    LEGACY,
+    Clock,
+    Period,
+    RulebookError,
+    resolve,
+)
 from domain.rules.working_days import DAY_NAMES
 
 
@@ -171,3 +179,28 @@ def framework_of(name: str, spec: Mapping[str, Any], clock: Clock) -> FrameworkR
         reviewer_roles=codes_of(spec, "reviewer_roles", ROLES, f"frameworks.{name}"),
         physician_forms=codes_of(spec, "physician_forms", ALL_CATEGORIES, f"frameworks.{name}"),
     )
+
+
+#: The calendar of onboarding dates: the Dutch one, whatever a rulebook version counts in.
+_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def onboarding_moment(provider: str, value: str | date | datetime) -> datetime:
+    """A configured onboarding date as the instant from which events are judged."""
+    if isinstance(value, str):
+        try:
+            value = (
+                date.fromisoformat(value)
+                if len(value.strip()) == 10
+                else datetime.fromisoformat(value)
+            )
+        except ValueError:
+            raise RulebookError(
+                f"onboarding of {provider}: {value!r} is not a date (YYYY-MM-DD) "
+                "or a time with offset"
+            ) from None
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise RulebookError(f"onboarding of {provider}: a time needs an offset")
+        return value
+    return resolve(datetime.combine(value, time()), _AMSTERDAM)

@@ -294,11 +294,13 @@ def cipher_environment(settings: Settings) -> dict[str, str]:
 
 def configured_rulebook(settings: Settings) -> Rulebook:
     """The shipped rulebook with this installation's policy values, provider profiles and
-    registered locations (read from their files here: the domain does no I/O)."""
+    registered locations (read from their files here: the domain does no I/O) and
+    onboarding dates."""
     book = Rulebook.load_default(
         policy=settings.policy or None,
         provider_profiles=settings.provider_profiles or None,
         version=settings.rulebook_version,
+        onboarding=settings.onboarding or None,
     )
     if settings.location_registers:
         book = book.with_registered_locations(read_registers(settings.location_registers))

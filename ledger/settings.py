@@ -78,6 +78,16 @@ class Settings(BaseSettings):
             "a provider without one is not checked (WZD-LOCATION-UNREGISTERED)."
         ),
     )
+    onboarding: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Onboarding date per provider, as JSON, e.g. "
+            '{"AGB:12345678": "2026-03-01"} (00:00 on the Amsterdam clock; a time with offset '
+            "also works): events that occurred before it are history loaded when the provider "
+            "was connected and are not judged for LATE-REGISTRATION; the date itself is. "
+            "Rulebook 2026.2 on; changing it makes the alert index refuse until `rebuild`."
+        ),
+    )
     cipher_key: SecretStr | None = Field(
         default=None,
         description=(

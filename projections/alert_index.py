@@ -70,7 +70,8 @@ def ddl(dialect: Dialect) -> list[str]:
 
 
 def fingerprint(rulebook: Rulebook) -> str:
-    """Identifies the rules that judged the index: version, profiles and policy overrides.
+    """Identifies the rules that judged the index: version, profiles, policy overrides and
+    the providers' onboarding dates (a changed date needs a `rebuild`, as a policy does).
 
     When it changes (a new rulebook version ships, a policy default is changed) the stored
     alerts were judged by rules no longer in force; `refresh` then refuses until a rebuild.
@@ -83,7 +84,11 @@ def fingerprint(rulebook: Rulebook) -> str:
 def _omitted(spec: dataclasses.Field[Any], value: Any) -> bool:
     """A field a later rulebook added, at its default: left out, so the fingerprint of an
     earlier version (judged before the field existed) stays what it was."""
-    return spec.metadata.get("fingerprint") == "omit_default" and value == spec.default
+    if spec.metadata.get("fingerprint") != "omit_default":
+        return False
+    if spec.default_factory is not dataclasses.MISSING:
+        return bool(value == spec.default_factory())
+    return bool(value == spec.default)
 
 
 def _canonical(value: Any) -> Any:

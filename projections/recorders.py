@@ -91,8 +91,8 @@ class RulebookChangedError(Exception):
             f"the alert index was judged by other rules ({stored}) than this process has "
             f"(rulebook {current.version} with its policy settings); run "
             "`measure-ledger rebuild` to judge every measure again with these rules, or use "
-            "the same LEDGER_RULEBOOK_VERSION, LEDGER_POLICY and LEDGER_PROVIDER_PROFILES as "
-            "the process that judged it"
+            "the same LEDGER_RULEBOOK_VERSION, LEDGER_POLICY, LEDGER_PROVIDER_PROFILES and "
+            "LEDGER_ONBOARDING as the process that judged it"
         )
 
 

@@ -101,6 +101,8 @@ def test_old_store_rebuilds_under_the_active_rulebook_and_refuses_to_mix(
     boundary, so the rules fire as before; only the record (the version) differs."""
     monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
     assert run(capsys, legacy, "rebuild")[0] == 0
+    code, before = run(capsys, legacy, "alerts", "--all", "--as-of", EXPECTED["alerts_as_of"])
+    late_before = [a for a in before if a["rule"] == "LATE-REGISTRATION"]
     monkeypatch.delenv("LEDGER_RULEBOOK_VERSION")
     code = main(["--store", legacy, "alerts", "--format", "json"])
     assert code != 0
@@ -112,7 +114,18 @@ def test_old_store_rebuilds_under_the_active_rulebook_and_refuses_to_mix(
     by_rule: dict[str, int] = {}
     for alert in alerts:
         by_rule[alert["rule"]] = by_rule.get(alert["rule"], 0) + 1
-    assert dict(sorted(by_rule.items())) == EXPECTED["alerts_by_rule"]
+    late = [a for a in alerts if a["rule"] == "LATE-REGISTRATION"]
+    # 2026.2 groups LATE-REGISTRATION: one alert per measure (and per authorisation) naming
+    # the same late events 2026.1 raised one alert each for; every other rule as before
+    expected = {**EXPECTED["alerts_by_rule"], "LATE-REGISTRATION": len(late)}
+    assert dict(sorted(by_rule.items())) == expected
+    assert EXPECTED["alerts_by_rule"]["LATE-REGISTRATION"] == len(late_before)
+    named = [e for a in late for e in a["evidence"]]
+    assert sorted(named) == sorted(e for a in late_before for e in a["evidence"])
+    measures = [a["measure_id"] for a in late if a["measure_id"] is not None]
+    assert len(measures) == len(set(measures))
+    assert set(measures) == {a["measure_id"] for a in late_before if a["measure_id"] is not None}
+    assert len(late) < len(late_before)
 
 
 def test_old_store_takes_a_resend_as_duplicates(

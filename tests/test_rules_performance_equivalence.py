@@ -30,6 +30,8 @@ BOOKS = (
     Rulebook.load_default(policy={"rule.LATE-REGISTRATION": False, "review": "3 days"}),
     Rulebook.load_default(version="2026.1"),  # the previous version stays loadable and equal
     f.locations_book(Rulebook.load_default()),  # catalogue 2's location rule judging
+    # an onboarding moment inside the stories: history before it is not judged for lag
+    Rulebook.load_default(onboarding={f.PROVIDER: (T0 + 20 * DAY).isoformat()}),
 )
 KINDS = f.AUTHORIZATION_KINDS_BY_FRAMEWORK
 EVENTS = [

@@ -4,6 +4,8 @@
 - no alert has `since` after `as_of`, and resolved ones were resolved by `as_of`;
 - the far-future history, cut at T, is exactly `evaluate(as_of=T)`:
   open at T  <=>  since <= T and (resolved_at is None or resolved_at > T);
+  (a 2026.2 LATE-REGISTRATION alert open at T names, as of T, exactly the measure's late
+  events that count at T and were recorded by T, and says how many);
 - facts that occur after T never delete or move an alert known at T (a retraction resolves);
 - between two change points the open alert set does not change;
 - a retraction counts the same wherever it is stored (in the measure's stream, or in another
@@ -27,6 +29,7 @@ from domain.rules.engine import (
     evaluate_authorization,
     next_deadline,
 )
+from domain.rules.timeline_state import active_facts
 from tests import factories as f
 from tests.factories import DAY, HOUR, T0, WEEK
 
@@ -103,20 +106,53 @@ def stories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
     return measure, orders
 
 
-def _cut(alerts, moment):
-    """The far-future history as it stood at `moment`."""
+def _grows(alert) -> bool:
+    """Under 2026.2 a measure's one LATE-REGISTRATION alert accumulates its late events."""
+    return alert.rule == "LATE-REGISTRATION" and BOOK.registration == "per_measure"
+
+
+def _late_at(facts, moment):
+    """What a measure's LATE-REGISTRATION alert names at `moment`, worked out from the facts:
+    the measure's late events that count then and were recorded by then, in care order."""
+    lag = BOOK.period("registration_lag")
+    own = [fact for fact in active_facts(facts, moment, {}) if fact.measure_id is not None]
+    late = [fact for fact in own if lag.after(fact.occurred_at) < fact.recorded_at <= moment]
+    return tuple(fact.event_id for fact in sorted(late, key=lambda x: (x.occurred_at, x.event_id)))
+
+
+def _cut(alerts, moment, facts):
+    """The far-future history as it stood at `moment`.
+
+    An alert's message and evidence are the history's, except for an accumulating one
+    (2026.2 LATE-REGISTRATION), whose far-future content names late events recorded after
+    `moment`: as it stood then it names only those recorded by then (computed from the facts).
+    """
     out = set()
     for alert in alerts:
         if alert.since <= moment:
             closed = (
                 alert.resolved_at if alert.resolved_at and alert.resolved_at <= moment else None
             )
-            out.add((alert.alert_id, alert.since, closed, alert.message, alert.evidence))
+            content = (
+                (len(_late_at(facts, moment)), _late_at(facts, moment))
+                if _grows(alert) and closed is None
+                else (alert.message, alert.evidence)
+            )
+            out.add((alert.alert_id, alert.since, closed, *content))
     return out
 
 
 def _as_seen(alerts):
-    return {(a.alert_id, a.since, a.resolved_at, a.message, a.evidence) for a in alerts}
+    return {
+        (
+            a.alert_id,
+            a.since,
+            a.resolved_at,
+            int(a.message.split(" ")[0]) if _grows(a) and a.resolved_at is None else a.message,
+            a.evidence,
+        )
+        for a in alerts
+    }
 
 
 @PROPS
@@ -143,7 +179,7 @@ def test_history_cut_at_t_equals_evaluate_at_t(story, hours) -> None:
         assert all(a.since <= moment for a in now)
         assert all(a.resolved_at is None or a.since < a.resolved_at <= moment for a in now)
         assert all((a.status == "open") == (a.resolved_at is None) for a in now)
-        assert _as_seen(now) == _cut(history, moment)
+        assert _as_seen(now) == _cut(history, moment, [*measure, *orders])
         open_now = {a.alert_id for a in now if a.status == "open"}
         assert open_now == {a.alert_id for a in history if a.open_at(moment)}
 

@@ -35,6 +35,8 @@ def data_quality(
         if f.event_id not in grouped.retracted
         and period.start <= f.occurred_at < period.end
         and f.recorded_at > lag.after(f.occurred_at)
+        # history from before the provider's onboarding date is not late (as for the rule)
+        and f.occurred_at >= rulebook.onboarding.get(f.provider_id, f.occurred_at)
     ]
     note("late_registrations", {f.measure_id for f in late if f.measure_id is not None})
     received = [m for m in measures if m.applications]

@@ -17,8 +17,9 @@ open from the due instant itself, so `since == due`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 _LAW_MD = re.compile(r"\s*\(LAW\.md[^)]*\)")
@@ -37,6 +38,7 @@ class Finding:
     category: str | None = None
     deadline_at: datetime | None = None  # the due time as the law states it, when `due` is
     # the first instant after it (None: `due` itself)
+    growth: Growth | None = None  # evidence that accumulates while the alert is open
 
     @property
     def key(self) -> tuple[str, str]:
@@ -44,6 +46,51 @@ class Finding:
 
     def holds(self, moment: datetime) -> bool:
         return self.due <= moment and (self.until is None or moment < self.until)
+
+    def as_of(self, moment: datetime, *, inclusive: bool) -> Finding:
+        """The finding as it read at `moment` (just before it, unless `inclusive`): an
+        accumulating one with only the evidence visible by then; any other unchanged."""
+        growth = self.growth
+        if growth is None:
+            return self
+        keep = [
+            index
+            for index, at in enumerate(growth.visible)
+            if at < moment or (inclusive and at == moment)
+        ]
+        if len(keep) == len(growth.visible):
+            return self
+        kept = tuple(growth.visible[i] for i in keep)
+        lags = tuple(growth.lags[i] for i in keep)
+        return Finding(
+            self.rule,
+            self.occurrence,
+            self.due,
+            tuple(self.evidence[i] for i in keep),
+            growth.words(len(keep), max(lags)),
+            self.until,
+            self.deadline,
+            self.framework,
+            self.category,
+            self.deadline_at,
+            Growth(kept, lags, growth.words),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """What an accumulating finding needs to say what it showed at a moment.
+
+    One finding stands for a condition made of several events (LATE-REGISTRATION per measure
+    under rulebook 2026.2): each evidence event becomes part of it only from its own moment
+    (`visible`, parallel to `Finding.evidence`), so the alert's evidence and message as of a
+    moment name only the events visible by then. `domain.rules.sweep` keeps one interval per
+    key and takes its content from the latest finding, cut by `Finding.as_of`.
+    """
+
+    visible: tuple[datetime, ...]  # per evidence event: from when it belongs to the finding
+    lags: tuple[timedelta, ...]  # per evidence event: the figure the message reports
+    words: Callable[[int, timedelta], str]  # the message for (how many, the largest figure)
 
 
 def day(moment: datetime) -> str:

@@ -10,7 +10,10 @@ Why it is faster, and why the answer is the same:
   findings: rules are pure functions of the state and the rulebook. A part per application
   is judged once per application while the rest of what it reads stays the same. Parts
   that cannot apply to the framework do not run.
-- LATE-REGISTRATION depends on one fact alone: it is judged once per fact, not per moment.
+- Whether a fact was registered late depends on that fact alone: it is judged once per
+  fact, not per moment; per moment only the late facts that count are collected (and, under
+  2026.2, grouped into one finding per measure or authorisation, reused while they stay the
+  same facts).
 - `measure_findings` lets `next_deadline` right after `evaluate` on the same facts reuse the
   swept instance.
 """
@@ -27,7 +30,12 @@ from domain.rulebook import Rulebook
 from domain.rules.findings import Finding
 from domain.rules.folding import Folder, Timeline, same
 from domain.rules.parts import PARTS, Part
-from domain.rules.registration import authorization_too_long, late_finding
+from domain.rules.registration import (
+    authorization_too_long,
+    grouped_findings,
+    is_late,
+    late_finding,
+)
 from domain.rules.timeline_state import External, MeasureState
 from domain.rules.title_precedence import title_precedence
 from domain.rules.wvggz_procedure import pre_crisis_too_long
@@ -56,22 +64,43 @@ def _framed(
             framework,
             category,
             f.deadline_at,
+            f.growth,
         )
         for f in findings
     ]
 
 
-def _late_by_fact(facts: Iterable[Fact], book: Rulebook) -> dict[int, Finding]:
-    """LATE-REGISTRATION of each fact on its own (keyed by object id; the facts outlive it)."""
-    if not book.enabled("LATE-REGISTRATION"):
-        return {}
-    lag = book.limit("registration_lag")
-    late: dict[int, Finding] = {}
-    for fact in facts:
-        finding = late_finding(fact, lag)
-        if finding is not None:
-            late[id(fact)] = finding
-    return late
+class _Lateness:
+    """LATE-REGISTRATION of a measure's or a client's facts: which facts are late is judged
+    once per fact (keyed by object id; the facts outlive it); the findings at a moment are
+    those of the late facts that count then, per event (2026.1) or grouped (2026.2)."""
+
+    def __init__(self, facts: Iterable[Fact], book: Rulebook) -> None:
+        self._per_event = book.registration == "per_event"
+        self._late: dict[int, Finding | None] = {}
+        self._last: tuple[int, ...] | None = None
+        self._grouped: list[Finding] = []
+        if not book.enabled("LATE-REGISTRATION"):
+            return
+        lag = book.limit("registration_lag")
+        self._lag = lag
+        for fact in facts:
+            if is_late(fact, lag, book):
+                self._late[id(fact)] = late_finding(fact, lag) if self._per_event else None
+
+    def __bool__(self) -> bool:
+        return bool(self._late)
+
+    def findings(self, counting: Iterable[Fact]) -> list[Finding]:
+        """The findings of the late facts among `counting` (the facts that count, in order)."""
+        late = self._late
+        facts = [fact for fact in counting if id(fact) in late]
+        if self._per_event:
+            return [late[id(fact)] for fact in facts]  # type: ignore[misc]
+        ids = tuple(id(fact) for fact in facts)
+        if ids != self._last:
+            self._last, self._grouped = ids, grouped_findings(facts, self._lag)
+        return self._grouped
 
 
 def _forget(
@@ -101,7 +130,7 @@ class MeasureFindings:
         self._book = book
         self._timeline = Timeline(facts, external)
         self._folder = Folder()
-        self._late = _late_by_fact(facts, book)
+        self._late = _Lateness(facts, book)
         self._folded: int | None = None  # facts folded so far, while only appending
         # per part: its last findings, and for a part per application those per application
         self._outputs: list[list[Finding]] = [[] for _ in PARTS]
@@ -131,7 +160,7 @@ class MeasureFindings:
         found = list(self._found)
         late = self._late
         if late:
-            lateness = [late[id(fact)] for fact in self._folder.facts if id(fact) in late]
+            lateness = late.findings(self._folder.facts)
             if lateness:
                 plan = self._folder.plan
                 framework, category = (
@@ -181,7 +210,7 @@ class AuthorizationFindings:
     def __init__(self, facts: Sequence[Fact], book: Rulebook, external: External) -> None:
         self._book = book
         self._timeline = Timeline(facts, external)
-        self._late = _late_by_fact(facts, book)
+        self._late = _Lateness(facts, book)
         self._orders: tuple[Fact, ...] | None = None
         self._too_long: list[Finding] = []
         self._precedence: list[Finding] = []
@@ -198,7 +227,7 @@ class AuthorizationFindings:
         late = self._late
         return [
             *self._too_long,
-            *(late[id(fact)] for fact in orders if id(fact) in late),
+            *(late.findings(orders) if late else ()),
             *self._precedence,
         ]
 

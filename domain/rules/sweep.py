@@ -11,6 +11,12 @@ horizon T gives exactly the prefix of the sweep to any later horizon: an alert i
 iff `since <= T` and (`resolved_at` is None or `resolved_at > T`) in the far-future history.
 A key that stops holding and later holds again becomes a second alert (ordinal 2), so each
 alert is one interval and its id stays stable.
+
+An interval keeps the finding as it read when it opened, except an accumulating one
+(`Finding.growth`, LATE-REGISTRATION per measure under 2026.2): its content follows the
+latest finding of its key while it stays open, cut to what was visible at the interval's end
+(just before `resolved_at`, or at the horizon). So one alert grows while it is open, and the
+sweep to any horizon T gives its content as it stood at T.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ FindingsAt = Callable[[datetime], list[Finding]]
 
 @dataclass(frozen=True, slots=True)
 class Interval:
-    finding: Finding  # as it read when the interval opened
+    finding: Finding  # as it read when the interval opened (accumulating: at its end)
     ordinal: int  # 1 the first time this key held, 2 the next ...
     since: datetime
     resolved_at: datetime | None
@@ -82,11 +88,16 @@ def sweep(event_times: Iterable[datetime], findings_at: FindingsAt, horizon: dat
         visited.append(moment)
         for key in [key for key in opened if key not in holding]:
             finding, ordinal, since = opened.pop(key)
-            intervals.append(Interval(finding, ordinal, since, moment))
+            intervals.append(
+                Interval(finding.as_of(moment, inclusive=False), ordinal, since, moment)
+            )
         for key, finding in holding.items():
             if key not in opened:
                 ordinals[key] = ordinals.get(key, 0) + 1
                 opened[key] = (finding, ordinals[key], moment)
+            elif finding.growth is not None:
+                _, ordinal, since = opened[key]
+                opened[key] = (finding, ordinal, since)
 
     for index, start in enumerate(times):
         stop = times[index + 1] if index + 1 < len(times) else None
@@ -96,5 +107,5 @@ def sweep(event_times: Iterable[datetime], findings_at: FindingsAt, horizon: dat
         for moment in later:
             settle(moment, _holding(findings, moment))
     for finding, ordinal, since in opened.values():
-        intervals.append(Interval(finding, ordinal, since, None))
+        intervals.append(Interval(finding.as_of(horizon, inclusive=True), ordinal, since, None))
     return Sweep(tuple(intervals), tuple(visited))
