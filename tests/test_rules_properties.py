@@ -111,11 +111,18 @@ def _grows(alert) -> bool:
     return alert.rule == "LATE-REGISTRATION" and BOOK.registration == "per_measure"
 
 
-def _late_at(facts, moment):
-    """What a measure's LATE-REGISTRATION alert names at `moment`, worked out from the facts:
-    the measure's late events that count then and were recorded by then, in care order."""
+def _late_at(facts, moment, alert):
+    """What a LATE-REGISTRATION alert names at `moment`, worked out from the facts: the late
+    events of its measure (or of its authorisation, for a client's title alert) that count
+    then and were recorded by then, in care order."""
     lag = BOOK.period("registration_lag")
-    own = [fact for fact in active_facts(facts, moment, {}) if fact.measure_id is not None]
+    active = active_facts(facts, moment, {})
+    if alert.measure_id is None:
+        by_id = {fact.event_id: fact for fact in facts}
+        titles = {by_id[e].authorization_id for e in alert.evidence if e in by_id}
+        own = [f for f in active if f.measure_id is None and f.authorization_id in titles]
+    else:
+        own = [fact for fact in active if fact.measure_id is not None]
     late = [fact for fact in own if lag.after(fact.occurred_at) < fact.recorded_at <= moment]
     return tuple(fact.event_id for fact in sorted(late, key=lambda x: (x.occurred_at, x.event_id)))
 
@@ -134,7 +141,7 @@ def _cut(alerts, moment, facts):
                 alert.resolved_at if alert.resolved_at and alert.resolved_at <= moment else None
             )
             content = (
-                (len(_late_at(facts, moment)), _late_at(facts, moment))
+                (len(_late_at(facts, moment, alert)), _late_at(facts, moment, alert))
                 if _grows(alert) and closed is None
                 else (alert.message, alert.evidence)
             )
@@ -382,7 +389,7 @@ def test_authorization_alerts_ignore_arrival_order_and_cut_at_t(story, rnd, hour
     rnd.shuffle(shuffled)
     assert evaluate_authorization(shuffled, BOOK, FAR_FUTURE) == history
     moment = T0 + timedelta(hours=hours)
-    assert _as_seen(evaluate_authorization(facts, BOOK, moment)) == _cut(history, moment)
+    assert _as_seen(evaluate_authorization(facts, BOOK, moment)) == _cut(history, moment, facts)
 
 
 def test_drawn_stories_reach_the_catalogue_2_rules() -> None:
