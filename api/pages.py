@@ -20,6 +20,8 @@ from store.access_log import Subject
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Audit, Depends(page_reader("view overview"))]
+#: What the overview lists as falling due: (heading, days ahead), the widest last.
+DUE_WINDOWS = (("Next 7 days", 7), ("Next 30 days", 30))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -29,10 +31,8 @@ def overview(request: Request, audit: Reader) -> HTMLResponse:
     ledger = ledger_of(request)
     sql, scope = ledger.sql, principal.providers
     now = datetime.now(UTC)
-    due = [
-        (label, api_reads.due(sql, scope, as_of=now, within=timedelta(days=days)))
-        for label, days in (("Next 7 days", 7), ("Next 30 days", 30))
-    ]
+    widest = timedelta(days=DUE_WINDOWS[-1][1])
+    due = due_windows(api_reads.due(sql, scope, as_of=now, within=widest), now)
     rejects = None
     if principal.role == "provider":
         rejects = api_reads.rejects(sql, scope, limit=5).items
@@ -53,6 +53,25 @@ def overview(request: Request, audit: Reader) -> HTMLResponse:
         verified=ledger.verify_runs.latest(),
         ready=positions.views >= head and positions.alerts >= head,
     )
+
+
+def due_windows(
+    rows: list[dict[str, Any]], as_of: datetime
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each window of DUE_WINDOWS from one read of the widest, soonest first.
+
+    `rows` are `api_reads.due` of the widest window: sorted by deadline, so each narrower
+    window is a prefix of them, the same rows (and as many, up to the read's limit) as its
+    own read would give. Deadlines are compared as instants, not as text with its offset.
+    """
+    return [
+        (label, [r for r in rows if _instant(r["next_deadline"]) <= as_of + timedelta(days=d)])
+        for label, d in DUE_WINDOWS
+    ]
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -23,7 +23,7 @@ from api.deps import (
     moment,
     reader_of,
 )
-from api.problems import responses
+from api.problems import ERRORS, LIST_ERRORS
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
 from domain.codes import Category
 from domain.lifecycle import Phase
@@ -32,9 +32,6 @@ from projections.api_reads import SEVERITY_ORDER, CursorError
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
-#: 503: the inspectorate reads clients as client_ref, which needs the feed key.
-LIST_ERRORS = responses(400, 401, 403, 422, 503)
-ERRORS = responses(401, 403, 404, 422, 503)
 Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
 
 
