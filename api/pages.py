@@ -16,6 +16,7 @@ from api.deps import feed_key_of, ledger_of
 from api.web import page_reader, render
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
+from projections.deadline_reads import deadlines_as_of
 from store.access_log import Subject
 
 router = APIRouter(include_in_schema=False)
@@ -150,11 +151,12 @@ def measures_page(
     principal = audit.principal
     assert principal is not None
     filters = {"framework": framework or None, "phase": phase or None, "location": location or None}
+    ledger, now = ledger_of(request), datetime.now(UTC)
     try:
         page = api_reads.measures(
-            ledger_of(request).sql,
+            ledger.sql,
             principal.providers,
-            as_of=datetime.now(UTC),
+            as_of=now,
             overdue=overdue or None,
             limit=100,
             cursor=cursor,
@@ -163,7 +165,8 @@ def measures_page(
     except CursorError:
         page = api_reads.Page(items=[], next_cursor=None)
     key = feed_key_of(request)
-    rows = [shaping.measure(principal, key, row) for row in page.items]
+    as_of_now = deadlines_as_of(ledger.sql, ledger.alert_index.index.rulebook, page.items, now)
+    rows = [shaping.measure(principal, key, row) for row in as_of_now]
     audit.allowed(shaping.measure_subjects(page.items))
     query = {k: v for k, v in filters.items() if v} | {"cursor": page.next_cursor or ""}
     return render(

@@ -29,6 +29,7 @@ from domain.codes import Category
 from domain.lifecycle import Phase
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
+from projections.deadline_reads import deadlines_as_of
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
@@ -56,11 +57,12 @@ def list_measures(
     assert principal is not None
     if client is not None and principal.role != "provider":
         raise audit.denied(403, "the inspectorate sees clients only as client_ref")
+    ledger, when = ledger_of(request), moment(as_of)
     try:
         page = api_reads.measures(
-            ledger_of(request).sql,
+            ledger.sql,
             principal.providers,
-            as_of=moment(as_of),
+            as_of=when,
             framework=framework,
             phase=phase,
             category=category,
@@ -74,7 +76,8 @@ def list_measures(
     except CursorError as error:
         raise audit.invalid(400, str(error), slug="bad-cursor") from None
     key = feed_key_of(request)
-    items = [shaping.measure(principal, key, row) for row in page.items]
+    rows = deadlines_as_of(ledger.sql, ledger.alert_index.index.rulebook, page.items, when)
+    items = [shaping.measure(principal, key, row) for row in rows]
     audit.allowed(shaping.measure_subjects(page.items))
     return MeasurePage(items=items, next_cursor=page.next_cursor)
 
@@ -88,8 +91,9 @@ def get_measure(
 ) -> MeasureDetail:
     """Status, next deadline, legal basis in force, every alert and the whole timeline."""
     principal, ledger, key = reader_of(audit, request)
+    rulebook = ledger.alert_index.index.rulebook
     found = details.measure_detail(
-        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC)
+        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC), rulebook
     )
     missing = [Subject(provider_id, None, measure_id)]
     return details.logged(audit, found, missing, "no such measure").detail
