@@ -23,6 +23,13 @@ ClientQuery = Annotated[
     str | None,
     Query(min_length=1, max_length=128, pattern=ID_PATTERN, description="A client pseudonym."),
 ]
+ClientRefQuery = Annotated[
+    str | None,
+    Query(
+        pattern="^[0-9a-f]{64}$",
+        description="A client as the inspectorate knows it: the client_ref of the feed.",
+    ),
+]
 #: Free text in a filter, without control characters: PostgreSQL cannot compare a NUL, and
 #: no stored value holds one (a NUL cannot be in a JSON text the store keeps).
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"

@@ -22,7 +22,9 @@ from api.schemas import (
     ClientDetail,
     MeasureDetail,
 )
+from domain.rulebook import Rulebook
 from projections import api_reads, queries
+from projections.deadline_reads import deadlines_as_of
 from projections.read_paging import Providers
 from store.access_log import Subject
 from store.sql import SqlRunner
@@ -77,12 +79,15 @@ def measure_detail(
     provider_id: str,
     measure_id: str,
     now: datetime,
+    rulebook: Rulebook,
 ) -> MeasureFound | None:
-    """Status, legal basis in force, every alert (open and resolved) and the whole timeline."""
+    """Status, legal basis in force, every alert (open and resolved) and the whole timeline;
+    all of it, next deadline included, as of `now`."""
     providers = principal.providers
     row = api_reads.measure(sql, providers, provider_id, measure_id)
     if row is None:
         return None
+    (row,) = deadlines_as_of(sql, rulebook, [row], now)
     measure_key = (provider_id, measure_id)
     alerts = all_alerts(sql, providers, measure_key, now)
     covering = covering_authorisations(sql, providers, row)

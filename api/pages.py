@@ -16,10 +16,13 @@ from api.deps import feed_key_of, ledger_of
 from api.web import page_reader, render
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
+from projections.deadline_reads import deadlines_as_of
 from store.access_log import Subject
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Audit, Depends(page_reader("view overview"))]
+#: What the overview lists as falling due: (heading, days ahead), the widest last.
+DUE_WINDOWS = (("Next 7 days", 7), ("Next 30 days", 30))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -29,10 +32,8 @@ def overview(request: Request, audit: Reader) -> HTMLResponse:
     ledger = ledger_of(request)
     sql, scope = ledger.sql, principal.providers
     now = datetime.now(UTC)
-    due = [
-        (label, api_reads.due(sql, scope, as_of=now, within=timedelta(days=days)))
-        for label, days in (("Next 7 days", 7), ("Next 30 days", 30))
-    ]
+    widest = timedelta(days=DUE_WINDOWS[-1][1])
+    due = due_windows(api_reads.due(sql, scope, as_of=now, within=widest), now)
     rejects = None
     if principal.role == "provider":
         rejects = api_reads.rejects(sql, scope, limit=5).items
@@ -53,6 +54,25 @@ def overview(request: Request, audit: Reader) -> HTMLResponse:
         verified=ledger.verify_runs.latest(),
         ready=positions.views >= head and positions.alerts >= head,
     )
+
+
+def due_windows(
+    rows: list[dict[str, Any]], as_of: datetime
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each window of DUE_WINDOWS from one read of the widest, soonest first.
+
+    `rows` are `api_reads.due` of the widest window: sorted by deadline, so each narrower
+    window is a prefix of them, the same rows (and as many, up to the read's limit) as its
+    own read would give. Deadlines are compared as instants, not as text with its offset.
+    """
+    return [
+        (label, [r for r in rows if _instant(r["next_deadline"]) <= as_of + timedelta(days=d)])
+        for label, d in DUE_WINDOWS
+    ]
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -131,11 +151,12 @@ def measures_page(
     principal = audit.principal
     assert principal is not None
     filters = {"framework": framework or None, "phase": phase or None, "location": location or None}
+    ledger, now = ledger_of(request), datetime.now(UTC)
     try:
         page = api_reads.measures(
-            ledger_of(request).sql,
+            ledger.sql,
             principal.providers,
-            as_of=datetime.now(UTC),
+            as_of=now,
             overdue=overdue or None,
             limit=100,
             cursor=cursor,
@@ -144,7 +165,8 @@ def measures_page(
     except CursorError:
         page = api_reads.Page(items=[], next_cursor=None)
     key = feed_key_of(request)
-    rows = [shaping.measure(principal, key, row) for row in page.items]
+    as_of_now = deadlines_as_of(ledger.sql, ledger.alert_index.index.rulebook, page.items, now)
+    rows = [shaping.measure(principal, key, row) for row in as_of_now]
     audit.allowed(shaping.measure_subjects(page.items))
     query = {k: v for k, v in filters.items() if v} | {"cursor": page.next_cursor or ""}
     return render(

@@ -41,14 +41,14 @@ def measure_page(
 ) -> HTMLResponse:
     """Header, time axis, timeline and alerts; `alert` (one of its own) marks its evidence."""
     principal, ledger, key = reader_of(audit, request)
-    now = datetime.now(UTC)
+    now, book = datetime.now(UTC), ledger.alert_index.index.rulebook
     found = details.logged(
         audit,
-        details.measure_detail(ledger.sql, principal, key, provider_id, measure_id, now),
+        details.measure_detail(ledger.sql, principal, key, provider_id, measure_id, now, book),
         [Subject(provider_id, None, measure_id)],
         "no such measure",
     )
-    detail, book = found.detail, ledger.alert_index.index.rulebook
+    detail = found.detail
     m = detail.measure
     chosen = next((a for a in detail.alerts if a.alert_id == alert), None)
     evidence = set(chosen.evidence) if chosen else set()

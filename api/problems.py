@@ -115,3 +115,10 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for s in statuses
     }
+
+
+#: The refusals of the lists of client data (measures, alerts: a bad cursor is a 400) and of
+#: one object of it (404). 503: the inspectorate reads clients as client_ref, which needs
+#: the feed key (docs/serving.md).
+LIST_ERRORS = responses(400, 401, 403, 422, 503)
+ERRORS = responses(401, 403, 404, 422, 503)

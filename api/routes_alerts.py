@@ -19,7 +19,7 @@ from api.deps import (
     moment,
     reader_of,
 )
-from api.problems import responses
+from api.problems import ERRORS, LIST_ERRORS
 from api.schemas import AlertDetail, AlertPage
 from domain.rulebook import load_versions
 from projections import api_reads
@@ -27,8 +27,6 @@ from projections.api_reads import CursorError
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-LIST_ERRORS = responses(400, 401, 403, 422, 503)
-ERRORS = responses(401, 403, 404, 422, 503)
 #: The catalogue's rule ids (CONTRACT §2) of every shipped version: policy values and
 #: profiles change periods, never which rules exist, so the OpenAPI can name them.
 RULES = sorted({rule for book in load_versions() for rule in book.rules})

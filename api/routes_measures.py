@@ -13,6 +13,7 @@ from api.deps import (
     PRINTABLE,
     AsOf,
     ClientQuery,
+    ClientRefQuery,
     Cursor,
     IdPath,
     Limit,
@@ -23,18 +24,17 @@ from api.deps import (
     moment,
     reader_of,
 )
-from api.problems import responses
+from api.problems import ERRORS, LIST_ERRORS
 from api.schemas import AuthorisationDetail, ClientDetail, MeasureDetail, MeasurePage
 from domain.codes import Category
 from domain.lifecycle import Phase
 from projections import api_reads
 from projections.api_reads import SEVERITY_ORDER, CursorError
+from projections.client_refs import client_of_ref
+from projections.deadline_reads import deadlines_as_of
 from store.access_log import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
-#: 503: the inspectorate reads clients as client_ref, which needs the feed key.
-LIST_ERRORS = responses(400, 401, 403, 422, 503)
-ERRORS = responses(401, 403, 404, 422, 503)
 Severity = Annotated[str | None, Query(pattern="^(critical|high|medium|low)$")]
 
 
@@ -47,6 +47,7 @@ def list_measures(
     category: Category | None = None,
     location: LocationQuery = None,
     client: ClientQuery = None,
+    client_ref: ClientRefQuery = None,
     overdue: Annotated[bool | None, Query(description="Next deadline already passed.")] = None,
     min_open_severity: Severity = None,
     as_of: AsOf = None,
@@ -54,16 +55,27 @@ def list_measures(
     cursor: Cursor = None,
 ) -> MeasurePage:
     """Measures in scope, filtered; `min_open_severity`: with an alert open at `as_of`;
-    `client` (the provider's pseudonym): provider role only."""
+    `client` (the provider's pseudonym): provider role only; `client_ref` (the feed's keyed
+    hash): inspectorate role only."""
     principal = audit.principal
     assert principal is not None
     if client is not None and principal.role != "provider":
         raise audit.denied(403, "the inspectorate sees clients only as client_ref")
+    if client_ref is not None and principal.role != "inspectorate":
+        raise audit.denied(403, "client_ref is the inspectorate's; a provider filters by client")
+    ledger, when, key = ledger_of(request), moment(as_of), feed_key_of(request)
+    providers = principal.providers
+    if client_ref is not None:
+        found = client_of_ref(ledger.sql, providers, shaping.ref_key(key), client_ref)
+        if found is None:
+            audit.allowed([])
+            return MeasurePage(items=[], next_cursor=None)
+        providers, client = [found[0]], found[1]
     try:
         page = api_reads.measures(
-            ledger_of(request).sql,
-            principal.providers,
-            as_of=moment(as_of),
+            ledger.sql,
+            providers,
+            as_of=when,
             framework=framework,
             phase=phase,
             category=category,
@@ -73,11 +85,12 @@ def list_measures(
             min_open_severity=min_open_severity,
             limit=limit,
             cursor=cursor,
+            client_ref=client_ref,
         )
     except CursorError as error:
         raise audit.invalid(400, str(error), slug="bad-cursor") from None
-    key = feed_key_of(request)
-    items = [shaping.measure(principal, key, row) for row in page.items]
+    rows = deadlines_as_of(ledger.sql, ledger.alert_index.index.rulebook, page.items, when)
+    items = [shaping.measure(principal, key, row) for row in rows]
     audit.allowed(shaping.measure_subjects(page.items))
     return MeasurePage(items=items, next_cursor=page.next_cursor)
 
@@ -91,8 +104,9 @@ def get_measure(
 ) -> MeasureDetail:
     """Status, next deadline, legal basis in force, every alert and the whole timeline."""
     principal, ledger, key = reader_of(audit, request)
+    rulebook = ledger.alert_index.index.rulebook
     found = details.measure_detail(
-        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC)
+        ledger.sql, principal, key, provider_id, measure_id, datetime.now(UTC), rulebook
     )
     missing = [Subject(provider_id, None, measure_id)]
     return details.logged(audit, found, missing, "no such measure").detail

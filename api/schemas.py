@@ -40,7 +40,10 @@ class Measure(Client):
     end_reason: str | None
     last_occurred_at: str | None
     facts: int
-    next_deadline: str | None = Field(description="RFC 3339; the soonest deadline still open.")
+    next_deadline: str | None = Field(
+        description="RFC 3339; the soonest deadline after the measure's last event as of the "
+        "moment read (`as_of` of the list, else now), so a missed one stays shown: overdue."
+    )
     next_deadline_rule: str | None
 
 

@@ -28,6 +28,12 @@ def client_fields(
         return {}
     if principal.role == "provider":
         return {"client_id": client}
+    return {"client_ref": client_ref(ref_key(key), provider, client)}
+
+
+def ref_key(key: bytes | None) -> bytes:
+    """The feed's key, which every client_ref needs; without it the inspectorate's read is
+    refused (503) rather than answered with pseudonyms or without clients."""
     if key is None:
         raise ProblemError(
             503,
@@ -35,7 +41,7 @@ def client_fields(
             "show the inspectorate clients as client_ref",
             slug="no-feed-key",
         )
-    return {"client_ref": client_ref(key, provider, client)}
+    return key
 
 
 def measure(principal: Principal, key: bytes | None, row: dict[str, Any]) -> Measure:

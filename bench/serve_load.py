@@ -166,8 +166,6 @@ def table(result: dict) -> None:
         f"({result['provider_measures']} of the provider read); {result['clients']} clients; "
         f"{result['cpus']} CPUs shared by server and client"
     )
-    for note in result["notes"]:
-        print(f"note: {note}")
     head = f"{'route':<14}"
     print(f"\n{head}{'sequential: cold':>17} {'p50':>7} {'p99':>7} {'max':>7} ms   (1 client)")
     for name, r in result["sequential"].items():

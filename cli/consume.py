@@ -14,20 +14,11 @@ import os
 import threading
 from collections.abc import Callable
 
-from kafka import KafkaConsumer
-
 from cli.arg_types import non_empty, non_negative_seconds, positive_int
 from cli.context import CheckFailedError
-from cli.kafka_options import add_kafka_arguments, option_parser
+from cli.kafka_options import add_kafka_arguments, consumer_config, option_parser
 from cli.output import emit_json
-from consumers.kafka_dlq import (
-    CRASH_AFTER_FLUSH_ENV,
-    DEFAULT_BAD_WINDOW,
-    DEFAULT_MAX_BAD_SHARE,
-    DlqLimitExceededError,
-)
-from consumers.kafka_dlq_reconcile import DlqReconcileTimeoutError
-from consumers.kafka_ingest import IngestSettings, consume, stop_on_signals
+from consumers.kafka_settings import DEFAULT_BAD_WINDOW, DEFAULT_MAX_BAD_SHARE, IngestSettings
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -92,6 +83,11 @@ def register(command: Command) -> None:
 
 
 def run_consume(args: argparse.Namespace) -> int:
+    # Imported here: kafka-python is a fifth of a second that no other command should pay.
+    from consumers.kafka_dlq import DlqLimitExceededError
+    from consumers.kafka_dlq_reconcile import DlqReconcileTimeoutError
+    from consumers.kafka_ingest import consume, stop_on_signals
+
     settings = IngestSettings(
         bootstrap_servers=args.bootstrap_servers,
         topic=args.topic,
@@ -123,7 +119,7 @@ def run_consume(args: argparse.Namespace) -> int:
     return 0
 
 
-kafka_option = option_parser(KafkaConsumer.DEFAULT_CONFIG, RESERVED_OPTIONS, "consume", "consumer")
+kafka_option = option_parser(consumer_config, RESERVED_OPTIONS, "consume", "consumer")
 
 
 def _share(text: str) -> float:
@@ -135,5 +131,7 @@ def _share(text: str) -> float:
 
 def _crash_hook() -> int | None:
     """Tests only: exit hard right after the N-th DLQ flush, before recording it."""
+    from consumers.kafka_dlq import CRASH_AFTER_FLUSH_ENV
+
     raw = os.environ.get(CRASH_AFTER_FLUSH_ENV)
     return int(raw) if raw else None

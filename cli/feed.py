@@ -17,13 +17,9 @@ import os
 import threading
 from collections.abc import Callable
 
-from kafka import KafkaProducer
-
 from cli.context import InputError
-from cli.kafka_options import add_kafka_arguments, option_parser
+from cli.kafka_options import add_kafka_arguments, option_parser, producer_config
 from cli.output import emit_json
-from consumers.alert_feed import CRASH_AFTER_FLUSH_ENV, FeedSettings, run_feed
-from consumers.kafka_ingest import stop_on_signals
 from ledger.keys import FeedKeyError, feed_key
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -60,6 +56,10 @@ def register(command: Command) -> None:
 
 
 def feed(args: argparse.Namespace) -> int:
+    # Imported here: kafka-python is a fifth of a second that no other command should pay.
+    from consumers.alert_feed import FeedSettings, run_feed
+    from consumers.kafka_ingest import stop_on_signals
+
     try:
         key = feed_key(args.settings)
     except FeedKeyError as error:
@@ -87,10 +87,12 @@ def feed(args: argparse.Namespace) -> int:
     return 0
 
 
-producer_option = option_parser(KafkaProducer.DEFAULT_CONFIG, RESERVED_OPTIONS, "feed", "producer")
+producer_option = option_parser(producer_config, RESERVED_OPTIONS, "feed", "producer")
 
 
 def _crash_hook() -> int | None:
     """Tests only: exit hard right after the N-th flush, before recording (see alert_feed)."""
+    from consumers.alert_feed import CRASH_AFTER_FLUSH_ENV
+
     raw = os.environ.get(CRASH_AFTER_FLUSH_ENV)
     return int(raw) if raw else None

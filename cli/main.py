@@ -12,22 +12,30 @@ import sys
 import typing
 from collections.abc import Sequence
 
-import structlog
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
+from ledger import cyclic_gc
 
-from cli import access, alerts, commands, consume, feed, report, rules, serve, tamper
-from cli.arg_types import log_level, non_negative_int, positive_int
-from cli.context import CheckFailedError, InputError
-from cli.demo import DEMO_FILE
-from consumers.kafka_clients import KafkaSetupError
-from domain.rulebook import RulebookError
-from ledger.logging import configure
-from ledger.settings import Settings
-from projections.recorders import RulebookChangedError
-from store.encryption_marker import StoreEncryptionError
-from store.presence import StoreMissingError, StoreUnavailableError
-from store.urls import StoreUrlError
+# Every command module is imported here, which is most of a command's start (a third of a
+# second for `serve`). Nearly all the objects those imports create live on (about 1,100 of
+# 57,000 are cyclic garbage), so the cyclic collector, walking them again as they pile up,
+# cost a fifth of that time. Paused for the imports only: it is back on, and collects that
+# garbage, before any command runs.
+with cyclic_gc.paused():
+    import structlog
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from cli import access, alerts, commands, consume, feed, report, rules, serve, tamper
+    from cli.arg_types import log_level, non_negative_int, positive_int
+    from cli.context import CheckFailedError, InputError
+    from cli.demo import DEMO_FILE
+    from consumers.kafka_setup_error import KafkaSetupError
+    from domain.rulebook import RulebookError
+    from ledger.logging import configure
+    from ledger.settings import Settings
+    from projections.recorders import RulebookChangedError
+    from store.encryption_marker import StoreEncryptionError
+    from store.presence import StoreMissingError, StoreUnavailableError
+    from store.urls import StoreUrlError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 LOG_LEVELS = ("debug", "info", "warning", "error")

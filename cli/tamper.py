@@ -22,14 +22,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from kafka import KafkaConsumer
-from kafka.errors import KafkaError
 
 from cli.arg_types import writable_file
-from cli.kafka_options import BOOTSTRAP_ENV, option_parser
+from cli.kafka_options import BOOTSTRAP_ENV, consumer_config, option_parser
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar
-from consumers.checkpoint_topic import CheckpointTopicError, read_checkpoints
 from ledger.service import Ledger
 from store.checkpoints import (
     Checkpoint,
@@ -125,7 +122,7 @@ def _seconds(text: str) -> float:
 
 
 consumer_option = option_parser(
-    KafkaConsumer.DEFAULT_CONFIG,
+    consumer_config,
     frozenset({"bootstrap_servers", "enable_auto_commit", "group_id", "client_id"}),
     "verify",
     "consumer",
@@ -163,7 +160,7 @@ def verify(args: argparse.Namespace) -> int:
         trusted = load_public_key(Path(args.public_key)) if args.public_key else None
         if args.against_topic:
             against = _from_topic(args)
-    except (KeyFileError, OSError, ValueError, CheckpointTopicError, KafkaError) as error:
+    except (KeyFileError, OSError, ValueError, TopicReadError) as error:
         print(f"measure-ledger verify: {error}", file=sys.stderr)
         return EXIT_USAGE
     ledger = Ledger(args.store, settings=args.settings, create=False)
@@ -258,13 +255,26 @@ def _exported(path: str | None) -> tuple[Outside | None, Ed25519PublicKey | None
     return Outside("the exported checkpoint", [cp]), embedded
 
 
+class TopicReadError(Exception):
+    """The checkpoint topic could not be read to its end (kafka-python's or ours, said as is)."""
+
+
 def _from_topic(args: argparse.Namespace) -> Outside:
     """The inspectorate's copy: every checkpoint the topic received, read to its end."""
     if not args.bootstrap_servers:
         raise ValueError(f"--against-topic needs --bootstrap-servers (or ${BOOTSTRAP_ENV})")
-    found = read_checkpoints(
-        args.bootstrap_servers, args.against_topic, args.topic_timeout, dict(args.kafka_option)
-    )
+    # Imported here: only `verify --against-topic` talks to Kafka (kafka-python takes a fifth
+    # of a second to import, which `verify`, `checkpoint` and `serve` should not pay).
+    from kafka.errors import KafkaError
+
+    from consumers.checkpoint_topic import CheckpointTopicError, read_checkpoints
+
+    try:
+        found = read_checkpoints(
+            args.bootstrap_servers, args.against_topic, args.topic_timeout, dict(args.kafka_option)
+        )
+    except (CheckpointTopicError, KafkaError) as error:
+        raise TopicReadError(str(error)) from error
     return Outside(f"the topic {args.against_topic}", found)
 
 

@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 
 from kafka import errors as kafka_errors
 
+from consumers.kafka_setup_error import KafkaSetupError
+
+__all__ = ["DEFAULT_BOOTSTRAP_TIMEOUT_MS", "KafkaSetupError", "kafka_client"]
+
 Client = TypeVar("Client")
 DEFAULT_BOOTSTRAP_TIMEOUT_MS = 30_000
-
-
-class KafkaSetupError(Exception):
-    """The Kafka settings contradict each other, or no broker answered in time."""
 
 
 def kafka_client(factory: Callable[..., Client], config: Mapping[str, Any], role: str) -> Client:

@@ -26,13 +26,12 @@ import structlog
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
+from consumers.kafka_settings import DEFAULT_BAD_WINDOW, DEFAULT_MAX_BAD_SHARE
 from store.dead_letters import DeadLetter
 from store.dlq_publications import DlqPublications, Published
 
 log = structlog.get_logger("measure_ledger.kafka")
 
-DEFAULT_MAX_BAD_SHARE = 0.2
-DEFAULT_BAD_WINDOW = 1000
 FLUSH_TIMEOUT_S = 30.0
 # Tests only: exit hard right after the N-th DLQ flush, before the publications are recorded
 # (the crash the reconciliation at start exists for).

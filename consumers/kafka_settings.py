@@ -3,7 +3,8 @@
 The loop's invariants (its own commits, the group, the servers) are set here and cannot be
 overridden by `--kafka-option`; connection and security settings are shared by every client
 the loop opens (the consumer, the DLQ producer, the DLQ reader), since they talk to one
-cluster with one identity.
+cluster with one identity. No kafka-python import here: the command line reads these
+defaults at every start.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.kafka_dlq import DEFAULT_BAD_WINDOW, DEFAULT_MAX_BAD_SHARE
+# The bad-share limit (consumers/kafka_dlq.py): here, so `consume --help` and its defaults
+# need no kafka-python import.
+DEFAULT_MAX_BAD_SHARE = 0.2
+DEFAULT_BAD_WINDOW = 1000
 
 # Connection settings the DLQ producer shares with the consumer (same cluster, same auth).
 SHARED_PREFIXES = (

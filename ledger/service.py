@@ -32,12 +32,7 @@ from ledger.locations import read_registers
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
 from projections.measure_views import NAME as VIEWS
-from projections.recorders import (
-    AlertIndexPostgres,
-    AlertIndexSQLite,
-    MeasureViewsPostgres,
-    MeasureViewsSQLite,
-)
+from projections.recorders import recorder_classes
 from projections.runner import PullProjector
 from projections.view_audit import Positions, ViewsReport, audit_views
 from store.access_log import AccessLog
@@ -54,7 +49,7 @@ from store.encryption_marker import (
 )
 from store.presence import check_store
 from store.schema_lock import schema_lock
-from store.sql import SQLITE, SqlRunner
+from store.sql import SqlRunner
 from store.urls import StoreUrl
 from store.verify import DEFAULT_GRACE_S, Outside, Report, verify_ledger
 from store.verify_runs import VerifyRuns
@@ -139,14 +134,9 @@ class Ledger:
             self.tokens.create_table()
             self.access_log = AccessLog(self.sql)  # every such read (NEN 7513)
             self.access_log.create_tables()
-            sqlite = self.store.dialect is SQLITE
-            factory = self.app.factory
-            self.views = factory.tracking_recorder(  # type: ignore[arg-type]
-                MeasureViewsSQLite if sqlite else MeasureViewsPostgres
-            )
-            self.alert_index = factory.tracking_recorder(  # type: ignore[arg-type]
-                AlertIndexSQLite if sqlite else AlertIndexPostgres
-            )
+            views, alerts = recorder_classes(self.store.dialect)
+            self.views = self.app.factory.tracking_recorder(views)
+            self.alert_index = self.app.factory.tracking_recorder(alerts)
         self.projector = PullProjector(self.app, self.views)
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))

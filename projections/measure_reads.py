@@ -110,12 +110,15 @@ def measures(
     min_open_severity: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    client_ref: str | None = None,
 ) -> Page[dict[str, Any]]:
     """Measures in (provider_id, measure_id) order.
 
     `overdue`: True, the measure's next deadline (judged after its last event, so a missed
     one stays there) lies before `as_of`; False, it does not. `min_open_severity`: the
-    measure has an alert open as of `as_of` at least that severe.
+    measure has an alert open as of `as_of` at least that severe. `client_ref`: the
+    inspectorate's client filter, which the caller resolved to `client_id` (it holds the
+    key); the cursor's filters then name the ref, never a hash of the pseudonym.
     """
     check_limit(limit)
     filters = {
@@ -127,7 +130,10 @@ def measures(
         "overdue": overdue,
         "min_open_severity": min_open_severity,
     }
-    after = decode_cursor(cursor, "measures", filters, lambda k: texts(k, 2))
+    named = filters
+    if client_ref is not None:
+        named = {k: v for k, v in filters.items() if k != "client_id"} | {"client_ref": client_ref}
+    after = decode_cursor(cursor, "measures", named, lambda k: texts(k, 2))
     where, params = measure_filters(sql, as_of, filters)
     chosen = scope(providers)
     rows: list[dict[str, Any]] = []
@@ -151,7 +157,7 @@ def measures(
     more = len(rows) > limit
     last = items[-1] if items else None
     next_cursor = (
-        encode_cursor("measures", filters, [last["provider_id"], last["measure_id"]])
+        encode_cursor("measures", named, [last["provider_id"], last["measure_id"]])
         if more and last
         else None
     )

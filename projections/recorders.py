@@ -1,7 +1,10 @@
 """The measure views as tracking recorders of the eventsourcing library, on either store.
 
 A view recorder writes the view rows and the tracking position in one transaction (STYLE
-point 7). The two classes differ only in their library base and SQL dialect.
+point 7). The two classes differ only in their library base and SQL dialect; the
+PostgreSQL ones are in `projections/recorders_postgres.py`, imported only for a PostgreSQL
+store (eventsourcing.postgres loads psycopg, a seventh of a second at every start), and
+`recorder_classes` picks the pair for a dialect.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from domain.rulebook import Rulebook
@@ -18,7 +20,7 @@ from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
 from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
-from store.sql import POSTGRES, SQLITE, Dialect, SqlCursor, SqlRunner
+from store.sql import SQLITE, Dialect, SqlCursor, SqlRunner
 
 
 class ViewRecorderMixin:
@@ -64,19 +66,6 @@ class MeasureViewsSQLite(ViewRecorderMixin, SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *ddl(SQLITE)]
-
-
-class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
-    dialect = POSTGRES
-
-    def __init__(self, datastore: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        from psycopg.sql import SQL
-
-        self.tracking_table = self.tracking_table_name
-        self.sql_create_statements.extend(SQL(s) for s in ddl(POSTGRES))  # type: ignore[misc]
-        self.runner = SqlRunner(datastore, POSTGRES)
-        self.views = MeasureViews()
 
 
 #: Advisory lock key of the alert index on PostgreSQL ("alertidx" in ASCII).
@@ -161,14 +150,10 @@ class AlertIndexSQLite(AlertIndexMixin, SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(), *alert_ddl(SQLITE)]
 
 
-class AlertIndexPostgres(AlertIndexMixin, PostgresTrackingRecorder):
-    def _lock(self, c: SqlCursor) -> None:
-        c.execute("SELECT pg_advisory_xact_lock(?)", [ALERT_INDEX_LOCK])
+def recorder_classes(dialect: Dialect) -> tuple[type[Any], type[Any]]:
+    """The view recorder and the alert-index recorder for a store of this dialect."""
+    if dialect is SQLITE:
+        return MeasureViewsSQLite, AlertIndexSQLite
+    from projections.recorders_postgres import AlertIndexPostgres, MeasureViewsPostgres
 
-    def __init__(self, datastore: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        from psycopg.sql import SQL
-
-        self.tracking_table = self.tracking_table_name
-        self.sql_create_statements.extend(SQL(s) for s in alert_ddl(POSTGRES))  # type: ignore[misc]
-        self.runner = SqlRunner(datastore, POSTGRES)
+    return MeasureViewsPostgres, AlertIndexPostgres

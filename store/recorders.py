@@ -12,6 +12,9 @@ its write lock from the first insert, PostgreSQL's recorder takes `LOCK TABLE ..
 EXCLUSIVE MODE` before inserting. So chain order is commit order and no event is ever
 committed without its link. (Keep POSTGRES_ENABLE_DB_FUNCTIONS off: that path bypasses
 these hooks and would store events unchained.)
+
+The PostgreSQL recorder is in `store/recorders_postgres.py`: importing eventsourcing.postgres
+loads psycopg, which a SQLite store never needs (a seventh of a second at every start).
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from store.application import EventKey
 from store.chain_store import chain_ddl, extend_chain
-from store.sql import POSTGRES, SQLITE, SqlCursor, SqlRunner
+from store.sql import SQLITE, SqlCursor, SqlRunner
 
 KEYS_DDL = (
     "CREATE TABLE IF NOT EXISTS ledger_event_keys ("
@@ -33,7 +35,7 @@ KEYS_DDL = (
     "stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
     "PRIMARY KEY (provider_id, event_id))"
 )
-_INSERT_KEY = "INSERT INTO ledger_event_keys VALUES (?, ?, ?, ?, ?)"
+INSERT_KEY = "INSERT INTO ledger_event_keys VALUES (?, ?, ?, ?, ?)"
 _CHUNK = 500
 
 
@@ -96,7 +98,7 @@ def _as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-def _key_rows(keys: Sequence[EventKey]) -> list[tuple[Any, ...]]:
+def key_rows(keys: Sequence[EventKey]) -> list[tuple[Any, ...]]:
     return [(k.provider_id, k.event_id, k.content_hash, k.stream_id, k.version) for k in keys]
 
 
@@ -116,38 +118,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder, KeyIndex):
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
         ids = super()._insert_events(c, stored_events, **kwargs)
         cursor = SqlCursor(c, SQLITE)
-        cursor.executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
+        cursor.executemany(INSERT_KEY, key_rows(kwargs.get("event_keys", ())))
         if self.chain_enabled and ids:
             extend_chain(cursor, ids, stored_events)
-        return ids
-
-
-class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
-    chain_enabled = True
-
-    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
-        super().__init__(datastore, events_table_name=events_table_name)
-        from psycopg.sql import SQL
-
-        if getattr(datastore, "enable_db_functions", False):
-            raise ValueError(
-                "POSTGRES_ENABLE_DB_FUNCTIONS bypasses the idempotency index and the hash "
-                "chain; the ledger needs it off"
-            )
-
-        for ddl in (KEYS_DDL, *chain_ddl(POSTGRES)):
-            self.sql_create_statements.append(SQL(ddl))  # type: ignore[arg-type]
-        self.runner = SqlRunner(datastore, POSTGRES)
-
-    def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        SqlCursor(curs, POSTGRES).executemany(_INSERT_KEY, _key_rows(kwargs.get("event_keys", ())))
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Any, **kwargs: Any
-    ) -> Sequence[int] | None:
-        """Chain the events once they have positions; still in the locked transaction."""
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if self.chain_enabled and ids:
-            extend_chain(SqlCursor(curs, POSTGRES), ids, stored_events)
         return ids

@@ -65,7 +65,7 @@ class StoreUrl:
                 "POSTGRES_CONNECT_TIMEOUT": "5",
                 "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S),
                 "POSTGRES_POOL_SIZE": "4",
-                "APPLICATION_RECORDER_TOPIC": "store.recorders:LedgerPostgresRecorder",
+                "APPLICATION_RECORDER_TOPIC": "store.recorders_postgres:LedgerPostgresRecorder",
             }
         raise StoreUrlError(
             f"store URL {self.redacted()!r}: use sqlite:///path/ledger.db or postgresql://user@host/db"

@@ -94,14 +94,20 @@ def test_a_token_that_cannot_be_made_is_a_usage_error_and_creates_no_store(
     assert not store.exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--role", "admin", "--label", "x"], "invalid choice: 'admin'"),
+        (["--role", "inspectorate"], "the following arguments are required: --label"),
+    ],
+)
 def test_an_unknown_role_or_a_missing_label_is_refused_by_the_parser(
-    capsys: pytest.CaptureFixture[str], sqlite_url: str
+    capsys: pytest.CaptureFixture[str], sqlite_url: str, argv: list[str], message: str
 ) -> None:
-    for argv in (["--role", "admin", "--label", "x"], ["--role", "inspectorate"]):
-        with pytest.raises(SystemExit) as stopped:
-            main(["--store", sqlite_url, "token", "create", *argv])
-        assert stopped.value.code == 2
-    assert "invalid choice: 'admin'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["--store", sqlite_url, "token", "create", *argv])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_list_and_revoke(capsys: pytest.CaptureFixture[str], store_url: str) -> None:
@@ -151,49 +157,25 @@ def test_revoke_refuses_a_missing_store(capsys: pytest.CaptureFixture[str], tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+#: Three reads: A's officer at 09:00 CET (winter), the inspectorate in summer, B's officer.
+#: (at, token_id, label, role, scope, action, outcome, remote, subjects, detail)
+LOGGED = [
+    (datetime(2026, 3, 2, 9, 0, tzinfo=CET), "aaaaaaaaaaaa", "Jan", "provider", ("AGB:1",),
+     "view timeline", "allowed", "127.0.0.1", (Subject("AGB:1", "cl-1", "m1"),),
+     "/api/v1/measures/m1"),
+    (datetime(2026, 7, 1, 10, 0, tzinfo=UTC), "bbbbbbbbbbbb", "IGJ", "inspectorate", (),
+     "list alerts", "allowed", None, (Subject("AGB:1", None, "m1"),), None),
+    (datetime(2026, 7, 2, 10, 0, tzinfo=UTC), "cccccccccccc", "Piet", "provider", ("AGB:2",),
+     "view timeline", "not_found", "10.0.0.2", (Subject("AGB:2", "cl-1"),), None),
+]  # fmt: skip
+
+
 def log_entries(store: str) -> None:
-    """Three reads: A's officer at 09:00 CET (winter), the inspectorate in summer, B's."""
+    """The reads of LOGGED, appended in that order."""
     opened = Ledger(store)
     try:
-        base = AccessEntry(
-            at=datetime(2026, 3, 2, 9, 0, tzinfo=CET),
-            token_id="aaaaaaaaaaaa",
-            label="Jan",
-            role="provider",
-            scope=("AGB:1",),
-            action="view timeline",
-            outcome="allowed",
-            remote="127.0.0.1",
-            subjects=(Subject("AGB:1", "cl-1", "m1"),),
-            detail="/api/v1/measures/m1",
-        )
-        opened.access_log.append(base)
-        opened.access_log.append(
-            AccessEntry(
-                at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
-                token_id="bbbbbbbbbbbb",
-                label="IGJ",
-                role="inspectorate",
-                scope=(),
-                action="list alerts",
-                outcome="allowed",
-                remote=None,
-                subjects=(Subject("AGB:1", None, "m1"),),
-            )
-        )
-        opened.access_log.append(
-            AccessEntry(
-                at=datetime(2026, 7, 2, 10, 0, tzinfo=UTC),
-                token_id="cccccccccccc",
-                label="Piet",
-                role="provider",
-                scope=("AGB:2",),
-                action="view timeline",
-                outcome="not_found",
-                remote="10.0.0.2",
-                subjects=(Subject("AGB:2", "cl-1"),),
-            )
-        )
+        for fields in LOGGED:
+            opened.access_log.append(AccessEntry(*fields))
     finally:
         opened.close()
 
@@ -204,7 +186,9 @@ def access_log(capsys: pytest.CaptureFixture[str], store: str, *argv: str) -> li
     return json.loads(out)
 
 
-def test_access_log_filters(capsys: pytest.CaptureFixture[str], store_url: str) -> None:
+def test_access_log_lists_every_read_with_its_fields(
+    capsys: pytest.CaptureFixture[str], store_url: str
+) -> None:
     log_entries(store_url)
     every = access_log(capsys, store_url)
     assert [e["label"] for e in every] == ["Jan", "IGJ", "Piet"]
@@ -222,16 +206,25 @@ def test_access_log_filters(capsys: pytest.CaptureFixture[str], store_url: str) 
         "detail": "/api/v1/measures/m1",
     }
 
-    def labels(*argv: str) -> list[str]:
-        return [e["label"] for e in access_log(capsys, store_url, *argv)]
 
-    assert labels("--provider", "AGB:1") == ["Jan", "IGJ"]
-    assert labels("--provider", "AGB:1", "--client", "cl-1") == ["Jan"]
-    assert labels("--provider", "AGB:2", "--client", "cl-1") == ["Piet"]
-    assert labels("--token", "bbbbbbbbbbbb") == ["IGJ"]
-    assert labels("--since", "2026-07-01T12:00+02:00") == ["IGJ", "Piet"]  # 10:00Z, inclusive
-    assert labels("--since", "2026-03-02", "--until", "2026-07-02") == ["Jan", "IGJ"]
-    assert labels("--limit", "1") == ["Jan"]
+@pytest.mark.parametrize(
+    ("argv", "labels"),
+    [
+        (["--provider", "AGB:1"], ["Jan", "IGJ"]),
+        (["--provider", "AGB:1", "--client", "cl-1"], ["Jan"]),
+        (["--provider", "AGB:2", "--client", "cl-1"], ["Piet"]),
+        (["--token", "bbbbbbbbbbbb"], ["IGJ"]),
+        (["--since", "2026-07-01T12:00+02:00"], ["IGJ", "Piet"]),  # 10:00Z, inclusive
+        (["--since", "2026-03-02", "--until", "2026-07-02"], ["Jan", "IGJ"]),
+        (["--limit", "1"], ["Jan"]),
+    ],
+)
+def test_access_log_filter(
+    capsys: pytest.CaptureFixture[str], store_url: str, argv: list[str], labels: list[str]
+) -> None:
+    """Each filter alone (and a client with its provider) picks exactly its reads."""
+    log_entries(store_url)
+    assert [e["label"] for e in access_log(capsys, store_url, *argv)] == labels
 
 
 def test_access_log_table_shows_the_amsterdam_clock(

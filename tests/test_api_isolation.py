@@ -22,11 +22,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from api_fixtures import Served, served  # noqa: F401  (the module-scoped fixture)
+from api_fixtures import FEED_KEY, Served, served  # noqa: F401  (the module-scoped fixture)
 from conftest import event, line
 from fastapi.routing import APIRoute
 
 from api.app import create_app
+from domain.feed_changes import client_ref
 from ledger.service import Ledger
 from projections import api_reads
 
@@ -146,6 +147,13 @@ def _measures(t: Them) -> list[Attempt]:
     filters += [{"min_open_severity": s} for s in SEVERITIES]
     attempts = [Attempt(route, "/api/v1/measures", f) for f in filters]
     attempts += [Attempt(route, "/api/v1/measures", {"client": c}, client=c) for c in t.clients]
+    # client_ref is the inspectorate's filter: a provider may not probe with it, however right
+    # the hash (the API's own key) and whose ever client it names.
+    refs = [client_ref(FEED_KEY, t.provider, c) for c in t.clients]
+    attempts += [
+        Attempt(route, "/api/v1/measures", {"client_ref": r}, status=403, outcome="denied")
+        for r in refs
+    ]
     return attempts
 
 

@@ -1,8 +1,5 @@
-"""The web pages without a browser: each page per role, isolation, sessions, CSP, clocks.
-
-Signed in the way a browser does it: the sign-in form's hidden `form_csrf` and its cookie,
-then the session cookie. Another provider's measure, client, authorisation or alert must be
-the very same "not found" page as a missing one, and be logged as such.
+"""What the pages show: the measure page's axis and timeline, the alert page, integrity,
+rejects, the Europe/Amsterdam clock, and templates without inline style or script.
 """
 
 from __future__ import annotations
@@ -10,163 +7,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from api_fixtures import Served, fill, key_file, serve, served  # noqa: F401
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from page_fixtures import AMSTERDAM, Objects, ab, api, browsers, pages_of, sign_in  # noqa: F401
 
 from api import time_axis
-from api.guard import CSP
 from api.schemas import Authorisation, TimelineEntry
 from domain.alerts import Alert
 from ledger.service import Ledger, RawMessage
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def sign_in(s: Served, name: str) -> TestClient:
-    """A browser of its own: the form's CSRF value and cookie, then the session cookie."""
-    browser = TestClient(s.client.app, base_url="http://testserver", follow_redirects=False)
-    form = browser.get("/sign-in")
-    assert form.status_code == 200 and "ml_signin" in form.cookies
-    match = re.search(r'name="form_csrf" value="([^"]+)"', form.text)
-    assert match is not None
-    r = browser.post(
-        "/sign-in", data={"token": s.tokens[name], "form_csrf": match.group(1), "next": "/"}
-    )
-    assert r.status_code == 303, r.text
-    assert "ml_session" in r.cookies
-    return browser
-
-
-def api(s: Served, who: str, path: str, **params: Any) -> Any:
-    r = s.client.get(path, headers=s.as_(who), params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-@dataclass
-class Objects:
-    """One provider's measure with an alert, its client, and an authorisation."""
-
-    provider: str
-    measure: str
-    alert: dict[str, Any]
-    client: str
-    order: str
-
-
-def objects_of(s: Served, who: str) -> Objects:
-    alerts = api(s, who, "/api/v1/alerts", all="true", limit=500)["items"]
-    ranked = sorted(
-        (a for a in alerts if a["measure_id"]), key=lambda a: a["severity"] != "critical"
-    )
-    alert = ranked[0]
-    provider, measure = alert["provider_id"], alert["measure_id"]
-    client = api(s, who, f"/api/v1/measures/{provider}/{measure}")["measure"]["client_id"]
-    for m in api(s, who, "/api/v1/measures", limit=500)["items"]:
-        found = api(s, who, f"/api/v1/clients/{provider}/{m['client_id']}")["authorisations"]
-        if found:
-            return Objects(provider, measure, alert, client, found[0]["authorization_id"])
-    raise AssertionError(f"{who} has no authorisation")
-
-
-@pytest.fixture(scope="module")
-def ab(served: Served) -> tuple[Objects, Objects]:
-    return objects_of(served, "A"), objects_of(served, "B")
-
-
-@pytest.fixture(scope="module")
-def browsers(served: Served) -> dict[str, TestClient]:
-    return {name: sign_in(served, name) for name in ("A", "igj", "privacy-A")}
-
-
-def pages_of(o: Objects) -> dict[str, str]:
-    p, m = o.provider, o.measure
-    return {
-        "overview": "/",
-        "alerts": "/alerts",
-        "measures": "/measures",
-        "measure": f"/measures/{p}/{m}",
-        "measure with alert": f"/measures/{p}/{m}?alert={o.alert['alert_id']}",
-        "alert": f"/alerts/{o.alert['alert_id']}",
-        "client": f"/clients/{p}/{o.client}",
-        "authorisation": f"/authorisations/{p}/{o.order}",
-        "rejects": "/rejects",
-        "integrity": "/integrity",
-        "checkpoint download": "/integrity/checkpoint.json",
-        "key download": "/integrity/public-key.pem",
-        "access log": "/access-log",
-    }
-
-
-#: Who may open which page (every other page answers 403).
-ALLOWED = {
-    "A": set(pages_of(Objects("P", "M", {"alert_id": "X"}, "C", "O"))) - {"access log"},
-    "igj": {
-        "overview",
-        "alerts",
-        "measures",
-        "measure",
-        "measure with alert",
-        "alert",
-        "authorisation",
-        "integrity",
-        "checkpoint download",
-        "key download",
-    },
-    "privacy-A": {"access log"},
-}
-
-
-@pytest.mark.parametrize("who", ["A", "igj", "privacy-A"])
-def test_each_page_for_each_role(
-    served: Served, ab: tuple[Objects, Objects], browsers: dict[str, TestClient], who: str
-) -> None:
-    for page, path in pages_of(ab[0]).items():
-        r = browsers[who].get(path)
-        expected = 200 if page in ALLOWED[who] else 403
-        assert r.status_code == expected, (who, page, r.status_code)
-        assert r.headers["content-security-policy"] == CSP
-        if r.headers["content-type"].startswith("text/html"):
-            assert "<script" not in r.text.lower() and "<style" not in r.text.lower()
-            assert "style=" not in r.text.lower(), (who, page)
-        if expected == 200 and page in ("client", "measure", "alert", "authorisation"):
-            last = served.ledger.access_log.read(token_id=served.token_ids[who])[-1]
-            assert last.outcome == "allowed" and last.detail == path.split("?")[0]
-            assert any(s.provider_id == ab[0].provider for s in last.subjects)
-
-
-def test_a_provider_sees_its_pseudonyms_the_inspectorate_client_refs(
-    ab: tuple[Objects, Objects], browsers: dict[str, TestClient]
-) -> None:
-    path = pages_of(ab[0])["measure"]
-    mine, theirs = browsers["A"].get(path).text, browsers["igj"].get(path).text
-    assert f"/clients/{ab[0].provider}/{ab[0].client}".replace(":", "%3A") in mine
-    assert ab[0].client not in theirs and "/clients/" not in theirs
-    assert re.search(r'<code class="ref"[^>]*>[0-9a-f]{64}</code>', theirs)
-
-
-@pytest.mark.parametrize("page", ["measure", "client", "authorisation", "alert"])
-def test_another_providers_page_is_the_not_found_page_of_a_missing_one(
-    served: Served, ab: tuple[Objects, Objects], browsers: dict[str, TestClient], page: str
-) -> None:
-    b = ab[1]
-    foreign = pages_of(b)[page]
-    missing = re.sub(r"/[^/]+$", "/no-such-thing", foreign)
-    before = len(served.ledger.access_log.read(token_id=served.token_ids["A"]))
-    theirs, absent = browsers["A"].get(foreign), browsers["A"].get(missing)
-    assert theirs.status_code == absent.status_code == 404
-    assert theirs.text == absent.text and "Not found" in theirs.text
-    assert b.client not in theirs.text and b.measure not in theirs.text
-    logged = served.ledger.access_log.read(token_id=served.token_ids["A"])[before:]
-    assert [e.outcome for e in logged] == ["not_found", "not_found"]
 
 
 def test_the_measure_page_draws_its_axis_and_highlights_the_alerts_evidence(
@@ -257,78 +111,6 @@ def test_integrity_and_overview_say_when_verify_last_ran(
     page = browsers["A"].get("/integrity").text
     assert "2026-12-01 00:30:00 CET" in page and "<strong>intact</strong>" in page
     assert "2026-12-01 00:30 CET: intact" in browsers["igj"].get("/").text
-
-
-def test_the_privacy_officer_reads_the_access_log_by_client_token_and_day(
-    served: Served, ab: tuple[Objects, Objects], browsers: dict[str, TestClient]
-) -> None:
-    o = ab[0]
-    browsers["A"].get(pages_of(o)["client"])
-    officer = browsers["privacy-A"]
-    by_client = officer.get("/access-log", params={"client": o.client}).text
-    assert "view client" in by_client and served.token_ids["A"] in by_client
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T", by_client)
-    today = datetime.now(AMSTERDAM).date()
-    params = {"token": served.token_ids["A"], "since": str(today), "until": str(today)}
-    by_token = officer.get("/access-log", params=params).text
-    assert "view client" in by_token and "test igj" not in by_token
-    later = officer.get("/access-log", params={"since": str(today + timedelta(days=1))}).text
-    assert "No accesses for these filters." in later
-    other = officer.get("/access-log", params={"provider": ab[1].provider})
-    assert other.status_code == 403
-    last = served.ledger.access_log.read(token_id=served.token_ids["privacy-A"])[-1]
-    assert last.action == "read access log" and last.outcome == "denied"
-
-
-def test_sign_in_refuses_a_bad_or_an_ingest_token_and_an_old_form(served: Served) -> None:
-    for token in ("mlt_000000000000_not-a-real-secret", served.tokens["ingest-A"]):
-        browser = TestClient(served.client.app, follow_redirects=False)
-        form = browser.get("/sign-in").text
-        csrf = re.search(r'name="form_csrf" value="([^"]+)"', form)
-        assert csrf is not None
-        r = browser.post("/sign-in", data={"token": token, "form_csrf": csrf.group(1)})
-        assert r.status_code == 401 and "not valid" in r.text
-        assert "ml_session" not in r.cookies
-        assert browser.get("/").status_code == 303
-    stale = TestClient(served.client.app, follow_redirects=False)
-    r = stale.post("/sign-in", data={"token": served.tokens["A"], "form_csrf": "forged"})
-    assert r.status_code == 303 and r.headers["location"] == "/sign-in?error=expired"
-    assert "ml_session" not in r.cookies
-
-
-def test_signing_out_with_the_csrf_token_ends_the_session(served: Served) -> None:
-    browser = sign_in(served, "A")
-    session = browser.cookies["ml_session"]
-    page = browser.get("/").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert csrf is not None
-    forged = browser.post("/sign-out", data={"csrf": "forged"})
-    assert forged.status_code == 303
-    again = TestClient(served.client.app, follow_redirects=False, cookies={"ml_session": session})
-    assert again.get("/").status_code == 200  # a forged sign-out changes nothing on the server
-    r = again.post("/sign-out", data={"csrf": csrf.group(1)})
-    assert r.status_code == 303 and r.headers["location"] == "/sign-in"
-    replay = TestClient(served.client.app, follow_redirects=False, cookies={"ml_session": session})
-    refused = replay.get("/alerts")
-    assert refused.status_code == 303 and refused.headers["location"].startswith("/sign-in?next=")
-
-
-def test_a_revoked_tokens_session_ends(served: Served) -> None:
-    served.token("revoked-soon", "provider", (served.providers[0],))
-    browser = sign_in(served, "revoked-soon")
-    assert browser.get("/").status_code == 200
-    served.ledger.tokens.revoke(served.token_ids["revoked-soon"], datetime.now(UTC))
-    r = browser.get("/measures")
-    assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
-
-
-def test_a_page_without_a_session_goes_to_sign_in_and_back(served: Served) -> None:
-    anonymous = TestClient(served.client.app, follow_redirects=False)
-    r = anonymous.get("/measures/P/M?alert=x")
-    assert r.status_code == 303
-    assert r.headers["location"] == "/sign-in?next=%2Fmeasures%2FP%2FM%3Falert%3Dx"
-    form = anonymous.get(r.headers["location"]).text
-    assert 'name="next" value="/measures/P/M?alert=x"' in form
 
 
 # -- a ledger with corrections and many rejects (its own: the shared one is read-only) --------
@@ -469,3 +251,36 @@ def test_templates_carry_no_inline_style_or_script() -> None:
     for path in sorted((Path(__file__).parents[1] / "api" / "templates").glob("*.html")):
         text = path.read_text().lower()
         assert "style=" not in text and "<script" not in text and "<style" not in text, path
+
+
+# -- the overview's "falls due": one read of 30 days, split ------------------------------------
+def test_the_overview_splits_one_read_of_30_days_into_7_and_30() -> None:
+    """A deadline exactly 7 days ahead (written with another offset) is in both windows."""
+    from api.pages import due_windows
+
+    as_of = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    due = [
+        {"measure_id": "m1", "next_deadline": "2026-06-02T12:00:00+02:00"},
+        {"measure_id": "m2", "next_deadline": "2026-06-08T12:00:00+02:00"},  # 10:00Z: 7 days
+        {"measure_id": "m3", "next_deadline": "2026-06-08T10:01:00+00:00"},
+        {"measure_id": "m4", "next_deadline": "2026-07-01T10:00:00+00:00"},
+    ]
+    windows = [(label, [r["measure_id"] for r in rows]) for label, rows in due_windows(due, as_of)]
+    assert windows == [
+        ("Next 7 days", ["m1", "m2"]),
+        ("Next 30 days", ["m1", "m2", "m3", "m4"]),
+    ]
+
+
+def test_the_overview_lists_what_two_reads_of_7_and_30_days_would(
+    served: Served, browsers: dict[str, TestClient]
+) -> None:
+    """The counts on the page are those of `due` read for each window on its own."""
+    from projections import api_reads
+
+    html = browsers["A"].get("/").text
+    now = datetime.now(UTC)
+    scope = [served.providers[0]]
+    for label, days in (("Next 7 days", 7), ("Next 30 days", 30)):
+        rows = api_reads.due(served.ledger.sql, scope, as_of=now, within=timedelta(days=days))
+        assert f"{label} <small>({len(rows)})</small>" in html
