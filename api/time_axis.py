@@ -196,6 +196,11 @@ def draw(
     marks = marks_of(entries, next_deadline)
     chosen = next((a for a in alerts if a.alert_id == selected), None)
     evidence = set(chosen.evidence) if chosen else set()
+    evidence |= {  # a retraction has no mark (it is drawn on its target): band the target
+        e.data["retracts_event_id"]
+        for e in entries
+        if e.type == "event.retracted" and e.event_id in evidence
+    }
     ended = any(e.type == "measure.ended" and e.retracted_by is None for e in entries)
     moments = [t for m in marks for t in (m.start, m.end) if t is not None]
     moments += [t for a in alerts for t in (a.since, a.resolved_at) if t is not None]

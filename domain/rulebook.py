@@ -27,6 +27,7 @@ from domain.rulebook_parts import (
     Limit,
     Profile,
     RuleInfo,
+    check_follow_on,
     clock_of,
     codes_of,
     framework_of,
@@ -34,6 +35,7 @@ from domain.rulebook_parts import (
     limits_of,
     onboarding_moment,
 )
+from domain.rulebook_policy import override
 from domain.rulebook_titles import TitleRules, titles_of
 from domain.rules.periods import (
     ADDED_IN_2026_2,
@@ -182,7 +184,7 @@ class Rulebook:
         """
         book = self
         for key, value in overrides.items():
-            book = _override(book, key, value)
+            book = override(book, key, value)
         return book
 
     @classmethod
@@ -293,7 +295,7 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         }
         if set(authorizations) != set(AUTHORIZATION_KINDS):
             raise RulebookError("authorizations: every authorisation kind needs a maximum")
-        _check_follow_on(authorizations, frameworks)
+        check_follow_on(authorizations, frameworks)
         return Rulebook(
             version=data["version"],
             effective_from=data["effective_from"],
@@ -312,48 +314,3 @@ def _build(data: Mapping[str, Any]) -> Rulebook:
         )
     except KeyError as missing:
         raise RulebookError(f"rulebook: missing key {missing}") from None
-
-
-def _check_follow_on(
-    authorizations: Mapping[str, AuthorizationKindRules], frameworks: Mapping[str, FrameworkRules]
-) -> None:
-    """A kind that follows on others needs its framework's `follow_on_gap` period."""
-    for rules in authorizations.values():
-        limits = frameworks[rules.framework].limits
-        if rules.follows_on is not None and "follow_on_gap" not in limits:
-            raise RulebookError(
-                f"authorizations.{rules.kind}: follows_on needs "
-                f"frameworks.{rules.framework}.periods.follow_on_gap"
-            )
-
-
-# -- policy overrides -----------------------------------------------------------------------
-def _policy_limit(limits: Mapping[str, Limit], name: str, key: str, value: object) -> Any:
-    """`limits` with `name` replaced by the override, refused unless the limit is policy."""
-    limit = limits[name]
-    if not limit.policy:
-        raise RulebookError(f"{key} is statute ({limit.source}); only policy values can change")
-    if not isinstance(value, str):
-        raise RulebookError(f"{key}: expected a period such as '14 days'")
-    period = Period.parse(value, limit.period.clock, limit.period.extension)
-    return frozen({**limits, name: replace(limit, period=period)})
-
-
-def _override(book: Rulebook, key: str, value: str | bool) -> Rulebook:
-    head, _, name = key.rpartition(".")
-    if head == "rule" and name in book.rules:
-        info = book.rules[name]
-        if not info.policy or not isinstance(value, bool):
-            raise RulebookError(f"{key}: only policy rules can be switched, with true/false")
-        return replace(book, rules=frozen({**book.rules, name: replace(info, enabled=value)}))
-    if not head and name in book.limits:
-        return replace(book, limits=_policy_limit(book.limits, name, key, value))
-    framework = book.frameworks.get(head)
-    if framework is not None and name in framework.limits:
-        changed = replace(framework, limits=_policy_limit(framework.limits, name, key, value))
-        return replace(book, frameworks=frozen({**book.frameworks, head: changed}))
-    profile = book.profiles.get(head.removeprefix("profile."))
-    if head.startswith("profile.") and profile is not None and name in profile.limits:
-        changed = replace(profile, limits=_policy_limit(profile.limits, name, key, value))
-        return replace(book, profiles=frozen({**book.profiles, profile.name: changed}))
-    raise RulebookError(f"unknown rulebook setting {key!r}")

@@ -204,3 +204,16 @@ def onboarding_moment(provider: str, value: str | date | datetime) -> datetime:
             raise RulebookError(f"onboarding of {provider}: a time needs an offset")
         return value
     return resolve(datetime.combine(value, time()), _AMSTERDAM)
+
+
+def check_follow_on(
+    authorizations: Mapping[str, AuthorizationKindRules], frameworks: Mapping[str, FrameworkRules]
+) -> None:
+    """A kind that follows on others needs its framework's `follow_on_gap` period."""
+    for rules in authorizations.values():
+        limits = frameworks[rules.framework].limits
+        if rules.follows_on is not None and "follow_on_gap" not in limits:
+            raise RulebookError(
+                f"authorizations.{rules.kind}: follows_on needs "
+                f"frameworks.{rules.framework}.periods.follow_on_gap"
+            )

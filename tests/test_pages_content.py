@@ -31,9 +31,12 @@ def test_the_measure_page_draws_its_axis_and_highlights_the_alerts_evidence(
     html = browsers["A"].get(pages_of(o)["measure with alert"]).text
     svg = re.search(r"<svg [^>]*class=\"axis\".*?</svg>", html, re.S)
     assert svg is not None and 'class="month"' in svg.group(0)
+    timeline = api(served, "A", f"/api/v1/measures/{o.provider}/{o.measure}")["timeline"]
+    retracts = {e["event_id"]: e["data"].get("retracts_event_id") for e in timeline}
     for event_id in alert["evidence"]:
         assert re.search(rf'<tr id="e-{re.escape(event_id)}" class="[^"]*evidence', html)
-        assert re.search(rf'class="mark [^"]*evidence[^"]*" data-event="{event_id}"', html)
+        drawn = retracts.get(event_id) or event_id  # a retraction is drawn on its target
+        assert re.search(rf'class="mark [^"]*evidence[^"]*" data-event="{drawn}"', html)
     assert f'data-alert="{alert["alert_id"]}"' in html
     book = served.ledger.alert_index.index.rulebook
     assert escape(book.rules[alert["rule"]].source) in html and alert["rulebook_version"] in html
