@@ -25,7 +25,7 @@ from domain.alerts import Alert
 from domain.facts import Fact, data_from_json
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
-from projections import read_indexes
+from projections import alert_changes, read_indexes
 from projections.measure_views import utc_key
 from store.sql import Dialect, SqlCursor
 
@@ -64,6 +64,7 @@ def ddl(dialect: Dialect) -> list[str]:
         "CREATE TABLE IF NOT EXISTS view_alert_rulebook ("
         "id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, version TEXT NOT NULL)",
         *read_indexes.ddl(dialect),
+        *alert_changes.ddl(dialect),
     ]
 
 

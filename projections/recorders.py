@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from domain.rulebook import Rulebook
+from projections.alert_changes import ALERT_INDEX_LOCK
 from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
@@ -79,10 +80,6 @@ class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
         self.views = MeasureViews()
 
 
-#: Advisory lock key of the alert index on PostgreSQL ("alertidx" in ASCII).
-ALERT_INDEX_LOCK = 0x616C657274696478
-
-
 class RulebookChangedError(Exception):
     """The index was judged by other rules than this process has; re-judging is deliberate."""
 
@@ -143,7 +140,9 @@ class AlertIndexMixin:
         """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did."""
 
     def reset(self) -> None:
+        """Empty the index; every alert's deletion is logged (projections/alert_changes.py)."""
         with self.runner.transaction(commit=True) as c:
+            self._lock(c)  # a writer of view_alerts, like a refresh: log order is commit order
             c.execute("DELETE FROM view_alerts")
             c.execute("DELETE FROM view_alert_rulebook")
             c.execute("UPDATE view_status SET next_deadline = NULL, next_deadline_rule = NULL")
