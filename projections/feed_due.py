@@ -75,7 +75,7 @@ def keep_params(topic: str, moment: str, alert_id: Sequence[str] = ()) -> list[A
     return [*x, moment, topic, *x, moment, topic, *x, *x, topic, *x, topic, *x]
 
 
-_CLEAR_CHANGED = (
+CLEAR_CHANGED = (
     "DELETE FROM feed_due WHERE topic = ? AND alert_id IN "
     "(SELECT ch.alert_id FROM view_alert_changes ch WHERE ch.seq > ? AND ch.seq <= ?)"
 )
@@ -138,7 +138,7 @@ def absorb(c: SqlCursor, topic: str, moment: str) -> None:
     newest = head(c)  # read first: on PostgreSQL a later statement may see later entries
     upto = max(until, moment)
     if newest > seq:
-        c.execute(_CLEAR_CHANGED, [topic, seq, newest])
+        c.execute(CLEAR_CHANGED, [topic, seq, newest])
         c.execute(ADD_CHANGED, [topic, seq, newest, *keep_params(topic, upto)])
     if upto > until:
         for query in ADD_DUE.values():

@@ -65,9 +65,13 @@ _PENDING_COLUMNS = (
 )
 SCAN_PENDING = f"{_PENDING_COLUMNS}FROM view_alerts a {_PUBLISHED_JOINS}WHERE {_PENDING_WHERE}"
 # CROSS JOIN: SQLite keeps the due set as the outer loop (never the since index's range).
+# `since_utc || ''`: the moment is compared on the row found by its id, never as a range of
+# the since index (which PostgreSQL would otherwise pick for a large due set, and which is
+# every alert that has come due).
 DUE_PENDING = (
     f"{_PENDING_COLUMNS}FROM feed_due d CROSS JOIN view_alerts a {_PUBLISHED_JOINS}"
-    f"WHERE d.topic = ? AND a.alert_id = d.alert_id AND {_PENDING_WHERE}"
+    "WHERE d.topic = ? AND a.alert_id = d.alert_id AND "
+    + _PENDING_WHERE.replace("a.since_utc <= ?", "(a.since_utc || '') <= ?", 1)
 )
 # The subject of a published alert: its measure, or for an authorisation alert the client's
 # authorisation facts.
@@ -90,9 +94,30 @@ _WITHDRAWN_WHERE = (
 SCAN_WITHDRAWN = (
     f"SELECT o.payload, o.client_id FROM feed_published o WHERE o.topic = ? AND {_WITHDRAWN_WHERE}"
 )
+
+
+def _subject_has(extra: str) -> str:
+    """`_SUBJECT` split in its two cases, each an equality lookup of one timeline index (the
+    OR of the scan reads a provider's whole timeline per alert on SQLite)."""
+    return (
+        "((o.measure_id IS NOT NULL AND EXISTS (SELECT 1 FROM view_timeline t "
+        "WHERE t.provider_id = o.provider_id AND t.kind = 'measure' AND t.ref = o.measure_id"
+        f"{extra})) OR (o.measure_id IS NULL AND EXISTS (SELECT 1 FROM view_timeline t "
+        "WHERE t.provider_id = o.provider_id AND t.client_id = o.client_id "
+        f"AND t.kind = 'authorization'{extra})))"
+    )
+
+
+# The scan's withdrawn alerts among the due set: published as opened, not resolved, gone from
+# the index, and its subject judged (the judged position is bound twice).
 DUE_WITHDRAWN = (
     "SELECT o.payload, o.client_id FROM feed_due d CROSS JOIN feed_published o "
-    f"WHERE d.topic = ? AND o.topic = d.topic AND o.alert_id = d.alert_id AND {_WITHDRAWN_WHERE}"
+    "WHERE d.topic = ? AND o.topic = d.topic AND o.alert_id = d.alert_id "
+    "AND o.change = 'opened' AND NOT EXISTS (SELECT 1 FROM feed_published r "
+    "WHERE r.topic = o.topic AND r.alert_id = o.alert_id AND r.change = 'resolved') "
+    "AND NOT EXISTS (SELECT 1 FROM view_alerts a WHERE a.alert_id = o.alert_id) "
+    f"AND {_subject_has('')} AND NOT {_subject_has(' AND t.position > ?')} "
+    "ORDER BY o.alert_id LIMIT ?"
 )
 
 
@@ -167,7 +192,8 @@ class FeedStore:
         topic = self.topic
         rows = c.execute(pending, [*due, topic, topic, moment, moment, limit]).fetchall()
         judged = self._alert_index_position(c)
-        gone = c.execute(withdrawn, [topic, judged, limit]).fetchall()
+        positions = [judged] * withdrawn.count("t.position > ?")
+        gone = c.execute(withdrawn, [topic, *positions, limit]).fetchall()
         indexed = [
             Indexed(
                 _alert(r),
