@@ -27,13 +27,18 @@ from store.sql import Dialect
 #: Advisory lock key of the alert index on PostgreSQL ("alertidx" in ASCII).
 ALERT_INDEX_LOCK = 0x616C657274696478
 
+# Every alert write also writes here, so it is kept to two b-trees: keyed by alert id (on
+# SQLite WITHOUT ROWID, the table is that key) and the sequence index readers range over.
 TABLE = (
-    "CREATE TABLE IF NOT EXISTS view_alert_changes (alert_id TEXT PRIMARY KEY, seq BIGINT NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS view_alert_changes ("
+    "alert_id TEXT PRIMARY KEY, seq BIGINT NOT NULL){options}"
 )
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS view_alert_changes_seq_order ON view_alert_changes (seq)",
-    # The due-time queue of resolutions (openings range over `view_alerts_since`).
-    "CREATE INDEX IF NOT EXISTS view_alerts_resolved ON view_alerts (resolved_utc)",
+    # The due-time queue of resolutions (openings range over `view_alerts_since`); partial,
+    # so an alert that never resolves costs its writer nothing here.
+    "CREATE INDEX IF NOT EXISTS view_alerts_resolved ON view_alerts (resolved_utc) "
+    "WHERE resolved_utc IS NOT NULL",
 )
 
 _SQLITE_NEXT = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM view_alert_changes)"
@@ -87,5 +92,6 @@ DUE_RESOLUTIONS = "SELECT alert_id FROM view_alerts WHERE resolved_utc > ? AND r
 
 def ddl(dialect: Dialect) -> list[str]:
     """After `view_alerts` exists: the log, its indexes and the triggers that write it."""
-    triggers = SQLITE_TRIGGERS if dialect.name == "sqlite" else POSTGRES_TRIGGERS
-    return [TABLE, *INDEXES, *triggers]
+    sqlite = dialect.name == "sqlite"
+    table = TABLE.format(options=" WITHOUT ROWID" if sqlite else "")
+    return [table, *INDEXES, *(SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS)]
