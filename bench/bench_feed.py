@@ -19,8 +19,9 @@ pass's store work is what is measured, and an empty pass sends nothing):
 - a pass after 1 new alert (written through the index's path), which publishes it;
 - a pass after 1,000 queued deadline alerts came due (the clock moved past them);
 - the old feed's scan (`FeedStore.scan_pending`) on the same store, for comparison;
-- baselines in the same run: `SELECT count(*) FROM view_alerts`, and an empty indexed range
-  read of the due-time queue (the floor of any indexed read).
+- baselines in the same run: `SELECT count(*) FROM view_alerts`, an empty indexed range
+  read of the due-time queue (the floor of any indexed read), and an empty transaction (on
+  PostgreSQL a pass's cost is mostly its handful of transactions' round trips).
 
 Target (DESIGN.md): a pass with nothing new at 1M alerts <= 50 ms.
 """
@@ -170,7 +171,14 @@ def baselines(ledger: Ledger) -> dict[str, float]:
             query = alert_changes.DUE_OPENINGS + " LIMIT 1"
             return c.execute(query, [moment, moment]).fetchone()
 
+    def empty_transaction() -> Any:
+        with ledger.sql.transaction(commit=False) as c:
+            return c.execute("SELECT 1 AS one").fetchone()
+
     return {
+        "baseline_empty_transaction_ms": round(
+            statistics.median(timed(empty_transaction)[0] for _ in range(20)), 3
+        ),
         "baseline_count_ms": round(statistics.median(timed(count)[0] for _ in range(3)), 1),
         "baseline_indexed_range_ms": round(
             statistics.median(timed(empty_range)[0] for _ in range(20)), 3

@@ -169,16 +169,21 @@ class FeedStore:
         `scan_pending` finds, read from the due set after absorbing what changed since the
         last pass (projections/feed_due.py)."""
         moment = utc_key(now)
-        with self.sql.transaction(commit=False) as c:
+        with self.sql.transaction(commit=False) as c:  # one transaction when nothing is new
             at = feed_due.cursor(c, self.topic)
-            news = at is None or feed_due.has_news(c, at, moment)
-        if news:
-            with self.sql.transaction(commit=True) as c:
-                feed_due.absorb(c, self.topic, moment)
+            if at is not None and not feed_due.has_news(c, at, moment):
+                return self._read_due(c, moment, limit)
+        with self.sql.transaction(commit=True) as c:
+            feed_due.absorb(c, self.topic, moment)
         with self.sql.transaction(commit=False) as c:
-            if c.execute(feed_due.ANY_DUE, [self.topic]).fetchone() is None:
-                return [], []
-            return self._read(c, DUE_PENDING, DUE_WITHDRAWN, [self.topic], moment, limit)
+            return self._read_due(c, moment, limit)
+
+    def _read_due(
+        self, c: SqlCursor, moment: str, limit: int
+    ) -> tuple[list[Indexed], list[Withdrawn]]:
+        if c.execute(feed_due.ANY_DUE, [self.topic]).fetchone() is None:
+            return [], []
+        return self._read(c, DUE_PENDING, DUE_WITHDRAWN, [self.topic], moment, limit)
 
     def scan_pending(self, now: datetime, limit: int) -> tuple[list[Indexed], list[Withdrawn]]:
         """The same answer as `pending` by scanning the whole index: the reference definition
