@@ -124,8 +124,9 @@ def generated(n: int) -> Alert:
 
 
 def write(ledger: Ledger, alerts: list[Alert]) -> None:
-    """The index's own INSERT of alert rows, in one transaction (as a refresh chunk does)."""
+    """The index's own INSERT of alert rows, in one transaction set up as a refresh chunk's."""
     with ledger.sql.transaction(commit=True) as c:
+        ledger.alert_index._lock(c)  # type: ignore[attr-defined]
         c.executemany(_insert_alert(), [_alert_row(a, "cl-bench") for a in alerts])
 
 
@@ -227,24 +228,30 @@ def run(store: str, count: int, repeat: int) -> dict[str, Any]:
         ledger.close()
 
 
-def log_cost(scratch: Path, count: int) -> dict[str, float]:
+def log_cost(scratch: Path, count: int, rounds: int = 3) -> dict[str, float]:
     """What the change log costs the index's writers: `count` alerts written, then the index
-    emptied (a rebuild's first step), with the triggers and with them dropped (SQLite)."""
-    figures: dict[str, float] = {}
-    for logged in (True, False):
-        ledger = Ledger(f"sqlite:///{scratch / f'log-{logged}.db'}")
-        try:
-            if not logged:
-                with ledger.sql.transaction(commit=True) as c:
-                    for name in ("insert", "delete", "update"):
-                        c.execute(f"DROP TRIGGER view_alerts_logged_{name}")
-            label = "with_log" if logged else "without_log"
-            figures[f"write_{count}_{label}_s"] = round(build(ledger, count), 2)
-            ms, _ = timed(ledger.alert_index.reset)
-            figures[f"reset_{count}_{label}_s"] = round(ms / 1000, 2)
-        finally:
-            ledger.close()
-    return figures
+    emptied (a rebuild's first step), with the triggers and with them dropped (SQLite); the
+    best of `rounds` rounds that alternate, since the machine is shared."""
+    best: dict[str, float] = {}
+    for round_ in range(rounds):
+        for logged in (True, False) if round_ % 2 == 0 else (False, True):
+            ledger = Ledger(f"sqlite:///{scratch / f'log-{logged}-{round_}.db'}")
+            try:
+                if not logged:
+                    with ledger.sql.transaction(commit=True) as c:
+                        for name in ("insert", "delete", "update"):
+                            c.execute(f"DROP TRIGGER view_alerts_logged_{name}")
+                label = "with_log" if logged else "without_log"
+                wrote = build(ledger, count)
+                emptied, _ = timed(ledger.alert_index.reset)
+            finally:
+                ledger.close()
+            for name, value in (
+                (f"write_{count}_{label}_s", wrote),
+                (f"reset_{count}_{label}_s", emptied / 1000),
+            ):
+                best[name] = round(min(best.get(name, value), value), 2)
+    return dict(sorted(best.items()))
 
 
 def main() -> int:

@@ -7,9 +7,10 @@ index that costs a read of every alert with `since <= now` per pass. Here the sa
 predicates run over `feed_due`, a set of alert ids this topic's feed keeps in its own
 tables, which holds at every moment a superset of what the scan would find:
 
-- **the due set** `feed_due(topic, alert_id)` is, after each step below, exactly the alerts
-  that are pending at `due_until` (the scan's predicate at that moment), plus the published,
-  unresolved alerts the index no longer holds (withdrawal candidates);
+- **the due set** `feed_due(topic, alert_id)` holds, after each step below, the alerts
+  that are pending at `due_until` (the scan's predicate at that moment) and the published,
+  unresolved alerts the index no longer holds (withdrawal candidates) — exactly those, or
+  more while another process writes the index (the log then brings them in again);
 - **the cursor** `feed_cursor(topic, change_seq, due_until)`: the change-log entry and the
   moment up to which changes are accounted for in the due set.
 

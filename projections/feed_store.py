@@ -6,7 +6,8 @@ value is what a later withdrawal resolves, after the index has forgotten the ale
 `feed_positions` says, per partition, up to which offset every message on the topic is
 known to the store. Both are written in one transaction per batch, so the store never holds
 a change without the position that covers it, or the reverse. Written once in portable SQL
-(store/sql.py) for SQLite and PostgreSQL.
+(store/sql.py) for SQLite and PostgreSQL. Where a pass looks for what is due — the due set
+and its cursor, fed by the alert index's change log — is projections/feed_due.py.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ class FeedStore:
         self, c: SqlCursor, pending: str, withdrawn: str, due: list[Any], moment: str, limit: int
     ) -> tuple[list[Indexed], list[Withdrawn]]:
         topic = self.topic
-        rows = c.execute(pending, [*due, topic, topic, moment, moment, limit]).fetchall()
+        rows = c.execute(pending, [topic, topic, *due, moment, moment, limit]).fetchall()
         judged = self._alert_index_position(c)
         positions = [judged] * withdrawn.count("t.position > ?")
         gone = c.execute(withdrawn, [topic, *positions, limit]).fetchall()

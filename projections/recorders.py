@@ -137,7 +137,16 @@ class AlertIndexMixin:
                 progress(end - position)
 
     def _lock(self, c: SqlCursor) -> None:
-        """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did."""
+        """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did.
+
+        On SQLite, also keep statement journals in memory: the change-log triggers
+        (projections/alert_changes.py) make every alert insert a statement that writes two
+        tables, which SQLite journals per statement, in a temporary file by default — that
+        tripled the cost of writing an alert row (`bench/bench_feed.py --log-cost`). The
+        setting is the connection's, and the ledger keeps no temporary tables it could drop.
+        """
+        if self.runner.dialect is SQLITE:
+            c.execute("PRAGMA temp_store = MEMORY")
 
     def reset(self) -> None:
         """Empty the index; every alert's deletion is logged (projections/alert_changes.py)."""
