@@ -192,6 +192,9 @@ def baselines(ledger: Ledger) -> dict[str, float]:
 def run(store: str, count: int, repeat: int) -> dict[str, Any]:
     ledger = Ledger(store)
     try:
+        with ledger.sql.transaction(commit=False) as c:
+            if c.execute("SELECT 1 FROM view_alerts LIMIT 1").fetchone() is not None:
+                raise SystemExit(f"bench_feed: {store} holds alerts already; give it an empty one")
         figures: dict[str, Any] = {"alerts": count, "store": store.split(":", 1)[0]}
         figures["build_s"] = round(build(ledger, count), 1)
         settings = FeedSettings(bootstrap_servers="memory:0", topic="bench-alerts")
