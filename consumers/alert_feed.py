@@ -3,7 +3,9 @@
 The loop, every `period_s` (at most 1 s, so a deadline alert is out within 2 s of coming due):
 
 1. `ledger.refresh_alerts()` brings the alert index up to the stored facts;
-2. the changes due at now (UTC) that the store has not recorded (domain/feed_changes.py);
+2. the changes due at now (UTC) that the store has not recorded (domain/feed_changes.py),
+   looked for only among the alerts the index changed and those that came due since the
+   last pass (the due set, projections/feed_due.py), never by reading every alert;
 3. each is produced, keyed by `alert_id` (one alert's changes stay ordered in one partition),
    with a `change-id: <alert_id>:<opened|resolved>` header, acks=all, one request in flight;
 4. flush; every acknowledgement is checked — one failure stops the feed with nothing of the

@@ -26,7 +26,7 @@ from domain.facts import Fact, data_from_json
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
 from domain.rules.timeline_state import Retraction
-from projections import read_indexes, retraction_reads
+from projections import alert_changes, read_indexes, retraction_reads
 from projections.measure_views import utc_key
 from projections.retraction_reads import ROW_OF_EVENT, chain_rows, provider_retractions
 from store.sql import Dialect, SqlCursor
@@ -66,6 +66,7 @@ def ddl(dialect: Dialect) -> list[str]:
         "CREATE TABLE IF NOT EXISTS view_alert_rulebook ("
         "id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, version TEXT NOT NULL)",
         *read_indexes.ddl(dialect),
+        *alert_changes.ddl(dialect),
     ]
 
 

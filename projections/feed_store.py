@@ -6,7 +6,8 @@ value is what a later withdrawal resolves, after the index has forgotten the ale
 `feed_positions` says, per partition, up to which offset every message on the topic is
 known to the store. Both are written in one transaction per batch, so the store never holds
 a change without the position that covers it, or the reverse. Written once in portable SQL
-(store/sql.py) for SQLite and PostgreSQL.
+(store/sql.py) for SQLite and PostgreSQL. Where a pass looks for what is due — the due set
+and its cursor, fed by the alert index's change log — is projections/feed_due.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from domain.alerts import Alert
 from domain.feed_changes import FeedChange, Indexed, Withdrawn
+from projections import feed_due
 from projections.alert_index import ALERT_COLUMNS
 from projections.alert_index import NAME as ALERT_INDEX
 from projections.measure_views import utc_key
@@ -45,16 +47,32 @@ _UPSERT_POSITION = (
     "INSERT INTO feed_positions (topic, kafka_partition, next_offset) VALUES (?, ?, ?) "
     "ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset"
 )
-# Alerts whose opening has come and that still lack a published change.
-_PENDING = (
-    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS)}, "
-    "o.alert_id AS opened_done, r.alert_id AS resolved_done FROM view_alerts a "
+# Alerts whose opening has come and that still lack a published change: the definition of
+# what a pass publishes, as a scan of the whole index (`scan_pending`). A pass runs the same
+# predicates over the feed's due set instead (`DUE_PENDING`, projections/feed_due.py).
+_PENDING_WHERE = (
+    "a.since_utc <= ? AND (o.alert_id IS NULL OR (r.alert_id IS NULL "
+    "AND a.resolved_utc IS NOT NULL AND a.resolved_utc <= ?)) "
+    "ORDER BY a.since_utc, a.alert_id LIMIT ?"
+)
+_PUBLISHED_JOINS = (
     "LEFT JOIN feed_published o ON o.topic = ? AND o.alert_id = a.alert_id AND o.change = 'opened' "
     "LEFT JOIN feed_published r ON r.topic = ? AND r.alert_id = a.alert_id "
     "AND r.change = 'resolved' "
-    "WHERE a.since_utc <= ? AND (o.alert_id IS NULL OR (r.alert_id IS NULL "
-    "AND a.resolved_utc IS NOT NULL AND a.resolved_utc <= ?)) "
-    "ORDER BY a.since_utc, a.alert_id LIMIT ?"
+)
+_PENDING_COLUMNS = (
+    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS)}, "
+    "o.alert_id AS opened_done, r.alert_id AS resolved_done "
+)
+SCAN_PENDING = f"{_PENDING_COLUMNS}FROM view_alerts a {_PUBLISHED_JOINS}WHERE {_PENDING_WHERE}"
+# CROSS JOIN: SQLite keeps the due set as the outer loop (never the since index's range).
+# `since_utc || ''`: the moment is compared on the row found by its id, never as a range of
+# the since index (which PostgreSQL would otherwise pick for a large due set, and which is
+# every alert that has come due).
+DUE_PENDING = (
+    f"{_PENDING_COLUMNS}FROM feed_due d CROSS JOIN view_alerts a {_PUBLISHED_JOINS}"
+    "WHERE d.topic = ? AND a.alert_id = d.alert_id AND "
+    + _PENDING_WHERE.replace("a.since_utc <= ?", "(a.since_utc || '') <= ?", 1)
 )
 # The subject of a published alert: its measure, or for an authorisation alert the client's
 # authorisation facts.
@@ -66,13 +84,40 @@ _SUBJECT = (
 # Opened, never resolved, gone from the index — and only once the index has judged every
 # fact of the subject. During a rebuild the index is empty and its position 0 while the
 # timeline refills; without this guard every published alert would look withdrawn.
-_WITHDRAWN = (
-    "SELECT o.payload, o.client_id FROM feed_published o WHERE o.topic = ? "
-    "AND o.change = 'opened' AND NOT EXISTS (SELECT 1 FROM feed_published r "
+_WITHDRAWN_WHERE = (
+    "o.change = 'opened' AND NOT EXISTS (SELECT 1 FROM feed_published r "
     "WHERE r.topic = o.topic AND r.alert_id = o.alert_id AND r.change = 'resolved') "
     "AND NOT EXISTS (SELECT 1 FROM view_alerts a WHERE a.alert_id = o.alert_id) "
     f"AND EXISTS (SELECT 1 FROM view_timeline t WHERE {_SUBJECT}) "
     f"AND NOT EXISTS (SELECT 1 FROM view_timeline t WHERE {_SUBJECT} AND t.position > ?) "
+    "ORDER BY o.alert_id LIMIT ?"
+)
+SCAN_WITHDRAWN = (
+    f"SELECT o.payload, o.client_id FROM feed_published o WHERE o.topic = ? AND {_WITHDRAWN_WHERE}"
+)
+
+
+def _subject_has(extra: str) -> str:
+    """`_SUBJECT` split in its two cases, each an equality lookup of one timeline index (the
+    OR of the scan reads a provider's whole timeline per alert on SQLite)."""
+    return (
+        "((o.measure_id IS NOT NULL AND EXISTS (SELECT 1 FROM view_timeline t "
+        "WHERE t.provider_id = o.provider_id AND t.kind = 'measure' AND t.ref = o.measure_id"
+        f"{extra})) OR (o.measure_id IS NULL AND EXISTS (SELECT 1 FROM view_timeline t "
+        "WHERE t.provider_id = o.provider_id AND t.client_id = o.client_id "
+        f"AND t.kind = 'authorization'{extra})))"
+    )
+
+
+# The scan's withdrawn alerts among the due set: published as opened, not resolved, gone from
+# the index, and its subject judged (the judged position is bound twice).
+DUE_WITHDRAWN = (
+    "SELECT o.payload, o.client_id FROM feed_due d CROSS JOIN feed_published o "
+    "WHERE d.topic = ? AND o.topic = d.topic AND o.alert_id = d.alert_id "
+    "AND o.change = 'opened' AND NOT EXISTS (SELECT 1 FROM feed_published r "
+    "WHERE r.topic = o.topic AND r.alert_id = o.alert_id AND r.change = 'resolved') "
+    "AND NOT EXISTS (SELECT 1 FROM view_alerts a WHERE a.alert_id = o.alert_id) "
+    f"AND {_subject_has('')} AND NOT {_subject_has(' AND t.position > ?')} "
     "ORDER BY o.alert_id LIMIT ?"
 )
 
@@ -117,16 +162,44 @@ class FeedStore:
 
     def create_tables(self) -> None:
         with self.sql.transaction(commit=True) as c:
-            for statement in DDL:
+            for statement in (*DDL, *feed_due.DDL):
                 c.execute(statement)
 
     def pending(self, now: datetime, limit: int) -> tuple[list[Indexed], list[Withdrawn]]:
-        """Alerts with a change that may be due at `now`, and withdrawn alerts: one snapshot."""
+        """Alerts with a change that may be due at `now`, and withdrawn alerts: what
+        `scan_pending` finds, read from the due set after absorbing what changed since the
+        last pass (projections/feed_due.py)."""
         moment = utc_key(now)
+        with self.sql.transaction(commit=False) as c:  # one transaction when nothing is new
+            at = feed_due.cursor(c, self.topic)
+            if at is not None and not feed_due.has_news(c, at, moment):
+                return self._read_due(c, moment, limit)
+        with self.sql.transaction(commit=True) as c:
+            feed_due.absorb(c, self.topic, moment)
         with self.sql.transaction(commit=False) as c:
-            rows = c.execute(_PENDING, [self.topic, self.topic, moment, moment, limit]).fetchall()
-            judged = self._alert_index_position(c)
-            gone = c.execute(_WITHDRAWN, [self.topic, judged, limit]).fetchall()
+            return self._read_due(c, moment, limit)
+
+    def _read_due(
+        self, c: SqlCursor, moment: str, limit: int
+    ) -> tuple[list[Indexed], list[Withdrawn]]:
+        if c.execute(feed_due.ANY_DUE, [self.topic]).fetchone() is None:
+            return [], []
+        return self._read(c, DUE_PENDING, DUE_WITHDRAWN, [self.topic], moment, limit)
+
+    def scan_pending(self, now: datetime, limit: int) -> tuple[list[Indexed], list[Withdrawn]]:
+        """The same answer as `pending` by scanning the whole index: the reference definition
+        (tests compare the two); its cost grows with every alert stored."""
+        with self.sql.transaction(commit=False) as c:
+            return self._read(c, SCAN_PENDING, SCAN_WITHDRAWN, [], utc_key(now), limit)
+
+    def _read(
+        self, c: SqlCursor, pending: str, withdrawn: str, due: list[Any], moment: str, limit: int
+    ) -> tuple[list[Indexed], list[Withdrawn]]:
+        topic = self.topic
+        rows = c.execute(pending, [topic, topic, *due, moment, moment, limit]).fetchall()
+        judged = self._alert_index_position(c)
+        positions = [judged] * withdrawn.count("t.position > ?")
+        gone = c.execute(withdrawn, [topic, *positions, limit]).fetchall()
         indexed = [
             Indexed(
                 _alert(r),
@@ -136,10 +209,9 @@ class FeedStore:
             )
             for r in rows
         ]
-        withdrawn = [
+        return indexed, [
             Withdrawn(Alert.model_validate_json(r["payload"]), r["client_id"]) for r in gone
         ]
-        return indexed, withdrawn
 
     def record(self, placed: Sequence[Placed], at: datetime) -> None:
         """Record acknowledged changes and advance the positions past them, atomically."""
@@ -157,6 +229,7 @@ class FeedStore:
         with self.sql.transaction(commit=True) as c:
             c.executemany(_INSERT, rows)
             self._advance(c, ends)
+            feed_due.prune(c, self.topic, [p.change.alert_id for p in placed])
 
     def reconciled(self, found: Iterable[Found], ends: Mapping[int, int], at: datetime) -> int:
         """Mark changes found on the topic as published; the positions move to `ends`."""
@@ -171,6 +244,7 @@ class FeedStore:
                 if known is None:  # a message read twice (or recorded after all): skip it
                     c.execute(_INSERT, self._found_row(c, f, at))
                     inserted += 1
+            feed_due.prune(c, self.topic, [f.alert_id for f in found])
         return inserted
 
     def positions(self) -> dict[int, int]:

@@ -68,10 +68,6 @@ class MeasureViewsSQLite(ViewRecorderMixin, SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(), *ddl(SQLITE)]
 
 
-#: Advisory lock key of the alert index on PostgreSQL ("alertidx" in ASCII).
-ALERT_INDEX_LOCK = 0x616C657274696478
-
-
 class RulebookChangedError(Exception):
     """The index was judged by other rules than this process has; re-judging is deliberate."""
 
@@ -129,10 +125,21 @@ class AlertIndexMixin:
                 progress(end - position)
 
     def _lock(self, c: SqlCursor) -> None:
-        """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did."""
+        """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did.
+
+        On SQLite, also keep statement journals in memory: the change-log triggers
+        (projections/alert_changes.py) make every alert insert a statement that writes two
+        tables, which SQLite journals per statement, in a temporary file by default — that
+        tripled the cost of writing an alert row (`bench/bench_feed.py --log-cost`). The
+        setting is the connection's, and the ledger keeps no temporary tables it could drop.
+        """
+        if self.runner.dialect is SQLITE:
+            c.execute("PRAGMA temp_store = MEMORY")
 
     def reset(self) -> None:
+        """Empty the index; every alert's deletion is logged (projections/alert_changes.py)."""
         with self.runner.transaction(commit=True) as c:
+            self._lock(c)  # a writer of view_alerts, like a refresh: log order is commit order
             c.execute("DELETE FROM view_alerts")
             c.execute("DELETE FROM view_alert_rulebook")
             c.execute("UPDATE view_status SET next_deadline = NULL, next_deadline_rule = NULL")

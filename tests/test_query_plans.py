@@ -20,10 +20,21 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from consumers import jsonl
 from ledger.service import Ledger
+from projections import (
+    alert_changes,
+    alert_reads,
+    api_reads,
+    feed_due,
+    feed_store,
+    measure_reads,
+    queries,
+    retraction_reads,
+)
 from projections import alert_index as ai
-from projections import alert_reads, api_reads, measure_reads, queries, retraction_reads
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
@@ -193,5 +204,99 @@ def test_hot_queries_use_their_index(store_url: str) -> None:
                 assert sqlite_index in first, f"{name}: {details}"
         for check in _api_reads(ledger):
             _check_api_read(ledger, postgres, check)
+    finally:
+        ledger.close()
+
+
+# The feed's pass (projections/feed_due.py): each query is driven by the change log, a range of
+# the due-time queue, or the feed's own due set, and reaches alerts and published changes only
+# by their keys, so its cost does not grow with the alerts stored. (name, SQL, parameters,
+# the driving index on SQLite and on PostgreSQL, the indexes PostgreSQL may read alerts by)
+FeedCheck = tuple[str, str, list[Any], str, str, frozenset[str]]
+BY_KEY = frozenset({"view_alerts_pkey"})
+
+
+def _feed_reads() -> list[FeedCheck]:
+    t, since, now = "measure-alerts", "2026-06-01T00:00:00.000000Z", "2026-06-01T00:00:01.000000Z"
+    keep = feed_due.keep_params(t, now)
+    log = ("view_alert_changes_seq_order", "view_alert_changes_seq_order")
+    due = ("sqlite_autoindex_feed_due_1", "feed_due_pkey")
+    return [
+        ("head of the change log", alert_changes.HEAD, [], *log, BY_KEY),
+        ("changes after the cursor", alert_changes.CHANGED, [10, 20], *log, BY_KEY),
+        ("openings come due", alert_changes.DUE_OPENINGS + " LIMIT 1", [since, now],
+         "view_alerts_since", "view_alerts_since", frozenset({"view_alerts_since"})),
+        ("resolutions come due", alert_changes.DUE_RESOLUTIONS + " LIMIT 1", [since, now],
+         "view_alerts_resolved", "view_alerts_resolved", frozenset({"view_alerts_resolved"})),
+        ("the changed leave the due set", feed_due.CLEAR_CHANGED, [t, 10, 20], *due, BY_KEY),
+        ("the changed join the due set", feed_due.ADD_CHANGED, [t, 10, 20, *keep], *log, BY_KEY),
+        ("openings join the due set", feed_due.ADD_DUE["since_utc"], [t, since, now, *keep],
+         "view_alerts_since", "view_alerts_since", BY_KEY | {"view_alerts_since"}),
+        ("resolutions join the due set", feed_due.ADD_DUE["resolved_utc"],
+         [t, since, now, *keep], "view_alerts_resolved", "view_alerts_resolved",
+         BY_KEY | {"view_alerts_resolved"}),
+        ("a recorded alert leaves the due set", feed_due.PRUNE,
+         [t, "a1", *feed_due.keep_params(t, now, ["a1"])], *due, BY_KEY),
+        ("is anything due", feed_due.ANY_DUE, [t], *due, BY_KEY),
+        ("pending among the due set", feed_store.DUE_PENDING, [t, t, t, now, now, 1000], *due,
+         BY_KEY),
+        ("withdrawn among the due set", feed_store.DUE_WITHDRAWN, [t, 10, 10, 1000], *due,
+         BY_KEY),
+    ]  # fmt: skip
+
+
+def _check_feed_read(ledger: Ledger, postgres: bool, check: FeedCheck) -> None:
+    name, sql, params, sqlite_index, postgres_index, alert_indexes = check
+    if postgres:
+        nodes = _postgres_plan(ledger, sql, params)
+        assert not [n for n in nodes if n["Node Type"] == "Seq Scan"], name
+        reads = [n for n in nodes if "Index Name" in n]
+        assert all("Index Cond" in n for n in reads), (name, reads)  # never a whole index
+        assert postgres_index in {n["Index Name"] for n in reads}, (name, reads)
+        on_alerts = {n["Index Name"] for n in reads if n.get("Relation Name") == "view_alerts"}
+        bitmap = {n["Index Name"] for n in reads if n["Index Name"].startswith("view_alerts")}
+        assert (on_alerts | bitmap) <= alert_indexes, (name, on_alerts | bitmap)
+        return
+    details = _sqlite_plan(ledger, sql, params)
+    assert not [d for d in details if d.startswith("SCAN")], (name, details)
+    first = next(d for d in details if d.startswith("SEARCH"))
+    assert sqlite_index in first, (name, details)
+
+
+def test_feed_pass_reads_what_changed(store_url: str) -> None:
+    """Every query of a feed pass is driven by what changed and reads alerts by their key."""
+    ledger = Ledger(store_url)
+    try:
+        _fill(ledger)
+        store = feed_store.FeedStore(
+            ledger.sql, "measure-alerts", ledger.alert_index.tracking_table
+        )
+        store.create_tables()
+        store.pending(datetime(2026, 6, 1, tzinfo=UTC), 1000)  # the due set seeded, non-empty
+        postgres = ledger.store.dialect.name == "postgresql"
+        if postgres:
+            with ledger.sql.transaction(commit=True) as c:
+                c.execute("ANALYZE")
+        for check in _feed_reads():
+            _check_feed_read(ledger, postgres, check)
+    finally:
+        ledger.close()
+
+
+def test_the_feed_plan_check_fails_on_the_old_scan(store_url: str) -> None:
+    """The check above is not vacuous: the old feed's scan (every alert come due) fails it."""
+    ledger = Ledger(store_url)
+    try:
+        _fill(ledger)
+        feed_store.FeedStore(ledger.sql, "t", ledger.alert_index.tracking_table).create_tables()
+        postgres = ledger.store.dialect.name == "postgresql"
+        if postgres:
+            with ledger.sql.transaction(commit=True) as c:
+                c.execute("ANALYZE")
+        now = "2026-06-01T00:00:01.000000Z"
+        scan = ("the old scan", feed_store.SCAN_PENDING, ["t", "t", now, now, 1000],
+                "sqlite_autoindex_feed_due_1", "feed_due_pkey", BY_KEY)  # fmt: skip
+        with pytest.raises(AssertionError):
+            _check_feed_read(ledger, postgres, scan)
     finally:
         ledger.close()
