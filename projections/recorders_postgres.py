@@ -11,9 +11,10 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL
 
+from projections.alert_changes import ALERT_INDEX_LOCK
 from projections.alert_index import ddl as alert_ddl
 from projections.measure_views import MeasureViews, ddl
-from projections.recorders import ALERT_INDEX_LOCK, AlertIndexMixin, ViewRecorderMixin
+from projections.recorders import AlertIndexMixin, ViewRecorderMixin
 from store.sql import POSTGRES, SqlCursor, SqlRunner
 
 
