@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,12 @@ from tests.conftest import messages
 
 @pytest.fixture
 def stored(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    """40 measures of two providers, a fifth of them with problems, in three batches."""
+    """40 measures of two providers, a fifth of them with problems, and a correction (one
+    application retracted), in three batches."""
     monkeypatch.setenv("LEDGER_KEY_FILE", str(tmp_path / "signing.key"))
-    lines = [json.dumps(e).encode() for e in generate(40, seed=3, providers=2, problem_share=0.2)]
+    events = generate(40, seed=3, providers=2, problem_share=0.2)
+    events.append(_retraction_of(next(e for e in events if e["type"] == "measure.applied")))
+    lines = [json.dumps(e).encode() for e in events]
     ledger = Ledger(store_url)
     third = len(lines) // 3
     for chunk in (lines[:third], lines[third : 2 * third], lines[2 * third :]):
@@ -33,6 +37,19 @@ def stored(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     ledger.refresh_alerts()
     yield ledger
     ledger.close()
+
+
+def _retraction_of(applied: dict[str, Any]) -> dict[str, Any]:
+    """A provider's correction of `applied`, an hour after it (so views hold a retraction
+    whatever the generator draws)."""
+    at = datetime.fromisoformat(applied["occurred_at"]) + timedelta(hours=1)
+    return {
+        **{k: applied[k] for k in ("schema", "provider_id", "client_id", "measure_id")},
+        "event_id": f"{applied['event_id']}-retracted",
+        "type": "event.retracted",
+        "occurred_at": at.isoformat(),
+        "data": {"retracts_event_id": applied["event_id"], "reason": "registered twice"},
+    }
 
 
 def verify_views(ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
@@ -102,16 +119,15 @@ def test_an_edited_status_is_named_with_both_values(
 def test_an_edited_timeline_entry_is_named(
     stored: Ledger, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sql(
-        stored,
-        "UPDATE view_timeline SET occurred_at = '2020-01-01T00:00:00+00:00' WHERE position = 7",
-    )
+    [row] = sql(stored, "SELECT position FROM view_timeline ORDER BY position LIMIT 1 OFFSET 3")
+    edited = "UPDATE view_timeline SET occurred_at = '2020-01-01T00:00:00+00:00' WHERE position = ?"
+    sql(stored, edited, [row["position"]])
     code, views = verify_views(stored, capsys)
     assert code == 1
     difference = views["difference"]
     assert (difference["table"], difference["key"], difference["column"]) == (
         "view_timeline",
-        {"position": 7},
+        {"position": row["position"]},
         "occurred_at",
     )
     assert difference["stored"] == "2020-01-01T00:00:00+00:00"
