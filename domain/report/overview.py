@@ -39,6 +39,14 @@ def report_key_id(key: bytes) -> str:
     return hmac.new(key, b"measure-ledger/report-key-id/v1", hashlib.sha256).hexdigest()[:16]
 
 
+def per_provider(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    """Each provider's facts in ledger order: the one order `compute` and `explain` fold in."""
+    by_provider: dict[str, list[Fact]] = {}
+    for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
+        by_provider.setdefault(fact.provider_id, []).append(fact)
+    return by_provider
+
+
 @dataclass(frozen=True, slots=True)
 class Overview:
     body: ReportBody
@@ -54,9 +62,7 @@ def compute(
     providers: Iterable[str] | None = None,
 ) -> Overview:
     """The overview of every provider in `facts` (or of `providers`, even without facts)."""
-    by_provider: dict[str, list[Fact]] = {}
-    for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
-        by_provider.setdefault(fact.provider_id, []).append(fact)
+    by_provider = per_provider(facts)
     wanted = sorted(set(providers) if providers is not None else set(by_provider))
     sources: Sources = {}
     sections = {
