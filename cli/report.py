@@ -22,14 +22,8 @@ from domain.report.document import ReportDocument, serialise
 from domain.report.period import HalfYear, PeriodError
 from domain.report.xml_mapping import LAWS, to_xml
 from ledger.keys import ReportKeyError
-from ledger.reporting import (
-    BindingError,
-    CheckResult,
-    ReportError,
-    check_report,
-    explain_cell,
-    make_report,
-)
+from ledger.report_reads import explain_cell
+from ledger.reporting import BindingError, CheckResult, ReportError, check_report, make_report
 
 Command = Callable[..., argparse.ArgumentParser]
 EXIT_OK, EXIT_CHANGED, EXIT_USAGE = 0, 1, 2

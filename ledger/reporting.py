@@ -26,8 +26,6 @@ from domain.report.document import (
     body_sha256,
     differences,
 )
-from domain.report.explain import explain
-from domain.report.explain_model import Explanation
 from domain.report.overview import Overview, compute, report_key_id
 from domain.report.period import HalfYear
 from ledger.keys import report_key
@@ -108,36 +106,6 @@ def _made(
         provider_id=provider,
     )
     return Made(bind(overview.body, binding), overview, facts)
-
-
-def explain_cell(
-    ledger: Ledger,
-    period: HalfYear,
-    location: str,
-    form: str,
-    position: int | None = None,
-    provider: str | None = None,
-) -> Explanation:
-    """The measures and events behind one cell, at the same bound position a report uses."""
-    checkpoint = _covering_checkpoint(ledger, position)
-    at = checkpoint.position if position is None else position
-    facts = _facts(ledger, at, provider)
-    cells = explain(
-        facts,
-        period,
-        location,
-        form,
-        _key(ledger),
-        providers=[provider] if provider is not None else None,
-    )
-    return Explanation(
-        period=period.name,
-        location=location,
-        form=form,
-        position=at,
-        head_hash=_head_hash(ledger, at),
-        providers=cells,
-    )
 
 
 def check_report(ledger: Ledger, text: str) -> CheckResult:
