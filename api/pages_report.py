@@ -19,6 +19,7 @@ from api.auth import Audit
 from api.clock import AMSTERDAM
 from api.web import page_reader, render
 from domain.codes import ALL_CATEGORIES
+from domain.report.deadline import next_due
 from domain.report.explain import ALL_LOCATIONS, WITHOUT_LOCATION
 from domain.report.period import HalfYear
 
@@ -51,6 +52,7 @@ def reports_index(
         audit,
         "reports.html",
         periods=[p.name for p in recent_periods(datetime.now(UTC))],
+        next_delivery=next_due(datetime.now(UTC)),
         providers=principal.providers,
     )
 

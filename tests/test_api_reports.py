@@ -10,12 +10,14 @@ The report page links each cell to its explanation.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from api_fixtures import Served, served  # noqa: F401  (the module-scoped fixture)
 from fastapi.testclient import TestClient
 
 from domain.report.csv_mapping import csv_text
+from domain.report.deadline import next_due
 from domain.report.document import serialise
 from domain.report.overview import report_pseudonym
 from domain.report.period import HalfYear
@@ -147,6 +149,8 @@ def test_the_report_page_drills_down_to_each_cells_explanation(served: Served) -
     browser = sign_in(served, "A")
     index = browser.get("/reports")
     assert index.status_code == 200 and 'href="/reports/' in index.text
+    coming = next_due(datetime.now(UTC))
+    assert f"<strong>{coming.period.name}</strong>, by <strong>{coming.day}</strong>" in index.text
     page = browser.get(f"/reports/{PERIOD}")
     assert page.status_code == 200, page.text
     assert "Half-year overview 2026H1" in page.text
