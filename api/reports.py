@@ -46,14 +46,27 @@ def half_year(audit: Audit, period: str) -> HalfYear:
         raise audit.invalid(422, str(error), slug="bad-period") from None
 
 
+def _position(request: Request, at_position: int | None) -> int | None:
+    """The position to count at (the latest checkpoint's unless asked), with the views
+    brought up to it under the write lock, as the refresher does; the report itself is
+    made outside the lock, which it would hold for seconds (docs/report.md, Benchmark).
+    None: no checkpoint yet (the report says so)."""
+    ledger = ledger_of(request)
+    latest = ledger.checkpoints.latest()
+    at = at_position if at_position is not None else (latest.position if latest else None)
+    if at is not None and ledger.views.position() < at:
+        with request.app.state.write_lock:
+            ledger.catch_up()
+    return at
+
+
 def report_of(
     request: Request, audit: Audit, period: HalfYear, provider: str, at_position: int | None
 ) -> Made:
-    """The bound report, made under the write lock (it may bring the views up to date)."""
+    """The bound report at the latest checkpoint (or `at_position`)."""
     ledger = ledger_of(request)
     try:
-        with request.app.state.write_lock:
-            return make_report(ledger, period, at_position, provider)
+        return make_report(ledger, period, _position(request, at_position), provider)
     except ReportError as error:
         raise audit.invalid(422, str(error), slug="no-report") from None
     except BindingError as error:
@@ -78,8 +91,8 @@ def explanation_of(
 ) -> Explanation:
     ledger = ledger_of(request)
     try:
-        with request.app.state.write_lock:
-            found = explain_cell(ledger, period, location, form, at_position, provider)
+        at = _position(request, at_position)
+        found = explain_cell(ledger, period, location, form, at, provider)
     except ReportError as error:
         raise audit.invalid(422, str(error), slug="no-report") from None
     except BindingError as error:

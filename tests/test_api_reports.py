@@ -10,6 +10,7 @@ The report page links each cell to its explanation.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,3 +171,17 @@ def test_the_report_page_drills_down_to_each_cells_explanation(served: Served) -
     nobody = browser.get(f"/reports/{PERIOD}?provider={NOBODY}")
     assert theirs.status_code == nobody.status_code == 404
     assert theirs.text == nobody.text
+
+
+def test_a_report_does_not_wait_for_the_write_lock_when_the_views_are_current(
+    served: Served,
+) -> None:
+    """The counting runs outside the lock that ingest and the refresh take."""
+    lock = served.client.app.state.write_lock
+    answers: list[int] = []
+    with lock:
+        reader = threading.Thread(target=lambda: answers.append(_get(served, "A").status_code))
+        reader.start()
+        reader.join(timeout=60)
+        assert not reader.is_alive(), "the report waited for the write lock"
+    assert answers == [200]
