@@ -282,3 +282,18 @@ def test_an_unknown_form_is_a_usage_error(
     )  # fmt: skip
     assert code == 2
     assert "'seclusoin' is not a category code" in err
+
+
+def test_a_retraction_is_named_by_one_that_counts() -> None:
+    """a1's first retraction was itself retracted: the one named is the later that stands."""
+    facts = [
+        proposed("m1", "wzd", "seclusion", event_id="m1-p"),
+        applied("m1", "2026-02-01T10:00:00+01:00", event_id="m1-a1"),
+        retracted("m1", "m1-a1", "2026-02-03T10:00:00+01:00", event_id="m1-r1"),
+        retracted("m1", "m1-r1", "2026-02-04T10:00:00+01:00", event_id="m1-r2"),
+        retracted("m1", "m1-a1", "2026-02-05T10:00:00+01:00", event_id="m1-r3"),
+    ]
+    cell = cells(facts, "L1", "seclusion")["wzd"]
+    assert cell.measures == []
+    [item] = cell.left_out
+    assert (item.reason, item.event_id, item.detail) == ("retracted", "m1-a1", "retracted by m1-r3")

@@ -11,8 +11,8 @@ categories that are not a form of their framework.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Container, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.codes import FRAMEWORK_CATEGORIES
@@ -210,7 +210,7 @@ def _left_out(
             )
         )
 
-    retracted_by = _retracted_by(grouped.all_facts)
+    retracted_by = _retracted_by(grouped.all_facts, grouped.retracted)
     applied = _applied(grouped.all_facts)
     for m in of_law:
         if form not in FRAMEWORK_CATEGORIES[law]:
@@ -259,12 +259,14 @@ def _applied(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
     return found
 
 
-def _retracted_by(facts: Iterable[Fact]) -> dict[str, str]:
-    """Each retracted event id with the retraction that took effect first (as `retractions`)."""
-    found: dict[str, Fact] = {}
+def _retracted_by(facts: Iterable[Fact], retracted: Container[str]) -> dict[str, str]:
+    """Each retracted event id with the retraction to name for it: the earliest one that is
+    not itself retracted (a retraction that counts), else the earliest."""
+    found: dict[str, tuple[bool, datetime, str]] = {}
     for f in facts:
         if f.type == "event.retracted":
+            rank = (f.event_id in retracted, f.occurred_at, f.event_id)
             target = f.data.retracts_event_id
-            if target not in found or f.occurred_at < found[target].occurred_at:
-                found[target] = f
-    return {target: f.event_id for target, f in found.items()}
+            if target not in found or rank < found[target]:
+                found[target] = rank
+    return {target: rank[2] for target, rank in found.items()}
