@@ -25,9 +25,11 @@ from api import (
     pages_ledger,
     pages_measure,
     pages_records,
+    pages_report,
     routes_alerts,
     routes_measures,
     routes_ops,
+    routes_reports,
     web_sign_in,
 )
 from api.auth import Audit
@@ -196,12 +198,14 @@ def create_app(
     app.include_router(routes_measures.router)
     app.include_router(routes_alerts.router)
     app.include_router(routes_ops.router)
+    app.include_router(routes_reports.router)
     app.include_router(routes_ops.health)
     app.include_router(web_sign_in.router)
     app.include_router(pages.router)
     app.include_router(pages_measure.router)
     app.include_router(pages_records.router)
     app.include_router(pages_ledger.router)
+    app.include_router(pages_report.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.openapi = _with_problem(app)  # type: ignore[method-assign]
 

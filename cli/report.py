@@ -15,11 +15,14 @@ from typing import Any
 
 from cli.context import InputError, open_ledger
 from cli.output import emit_json
+from cli.report_explain import explain_text
 from cli.report_formats import csv_text, table_text
+from domain.codes import ALL_CATEGORIES
 from domain.report.document import ReportDocument, serialise
 from domain.report.period import HalfYear, PeriodError
 from domain.report.xml_mapping import LAWS, to_xml
 from ledger.keys import ReportKeyError
+from ledger.report_reads import explain_cell
 from ledger.reporting import BindingError, CheckResult, ReportError, check_report, make_report
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -47,6 +50,14 @@ def register(command: Command) -> None:
         default=None,
         help="recompute a saved report: identical, or what changed since and why",
     )
+    p.add_argument(
+        "--explain",
+        nargs=2,
+        metavar=("LOCATION", "FORM"),
+        default=None,
+        help="with --period: the measures and events behind one cell (LOCATION may be "
+        "(none) for measures without a location, or (all) for the totals)",
+    )
     p.add_argument("--format", choices=("table", "json", "csv", "xml"), default="table")
     p.add_argument(
         "--law",
@@ -61,6 +72,8 @@ def report(args: argparse.Namespace) -> int:
     try:
         if args.check is not None:
             return _check(args)
+        if args.explain is not None:
+            return _explain(args)
         return _make(args)
     except (ReportError, PeriodError, ReportKeyError) as error:
         raise InputError(str(error)) from None
@@ -88,6 +101,24 @@ def _make(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _explain(args: argparse.Namespace) -> int:
+    if args.period is None:
+        raise InputError("--explain needs --period (e.g. 2026H1)")
+    if args.format not in ("table", "json") or args.law is not None:
+        raise InputError("--explain prints --format table or json, every law of the cell")
+    location, form = args.explain
+    if form not in ALL_CATEGORIES:
+        raise InputError(f"--explain: {form!r} is not a category code (CONTRACT §1)")
+    period = HalfYear.parse(args.period)
+    with open_ledger(args) as ledger:
+        explanation = explain_cell(ledger, period, location, form, args.at_position, args.provider)
+    if args.format == "json":
+        sys.stdout.write(explanation.model_dump_json() + "\n")
+    else:
+        sys.stdout.write(explain_text(explanation))
+    return EXIT_OK
+
+
 def _xml(document: ReportDocument, args: argparse.Namespace) -> str:
     providers = list(document.body.providers)
     if len(providers) != 1:
@@ -97,7 +128,8 @@ def _xml(document: ReportDocument, args: argparse.Namespace) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    if any(v is not None for v in (args.period, args.at_position, args.provider, args.law)):
+    given = (args.period, args.at_position, args.provider, args.law, args.explain)
+    if any(v is not None for v in given):
         raise InputError("--check takes the period, position and provider from the report")
     if args.format not in ("table", "json"):
         raise InputError("--check prints --format table or json")

@@ -29,6 +29,7 @@ from domain.report.document import (
 from domain.report.overview import Overview, compute, report_key_id
 from domain.report.period import HalfYear
 from ledger.keys import report_key
+from ledger.report_alerts import judged_at
 from ledger.service import Ledger
 from projections.alert_index import fingerprint
 from projections.report_facts import facts_up_to
@@ -87,8 +88,14 @@ def _made(
 ) -> Made:
     rulebook = ledger.alert_index.index.rulebook
     key = _key(ledger)
+    wanted = [provider] if provider is not None else sorted({f.provider_id for f in facts})
     overview = compute(
-        facts, period, rulebook, key, providers=[provider] if provider is not None else None
+        facts,
+        period,
+        rulebook,
+        key,
+        providers=[provider] if provider is not None else None,
+        judged=judged_at(ledger, at, period, provider, wanted),
     )
     binding = Binding(
         position=at,

@@ -116,13 +116,16 @@ def served(
 def key_file(path: Path) -> Iterator[None]:
     """`LEDGER_KEY_FILE` at `path` while a ledger is opened (it reads the path then): a
     module's store signs with its own key (a PostgreSQL store's would go to the user's data
-    directory), and the setting is put back for the next."""
-    saved = os.environ.get("LEDGER_KEY_FILE")
-    os.environ["LEDGER_KEY_FILE"] = str(path)
+    directory), and the setting is put back for the next. The report key (its pseudonyms)
+    goes beside it, for the same reason."""
+    names = {"LEDGER_KEY_FILE": path, "LEDGER_REPORT_KEY_FILE": path.with_suffix(".report.key")}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: str(value) for name, value in names.items()})
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("LEDGER_KEY_FILE", None)
-        else:
-            os.environ["LEDGER_KEY_FILE"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -235,6 +235,38 @@ def _ops(t: Them) -> dict[Route, list[Attempt]]:
     }
 
 
+def _reports(t: Them) -> dict[Route, list[Attempt]]:
+    """A's own report in each format, B's as "not found" (the byte-identical twin for a
+    provider that does not exist is in test_api_reports.py: a twin here changes the path,
+    and the provider is a parameter)."""
+    report, explain = (
+        ("GET", "/api/v1/reports/{period}"),
+        ("GET", "/api/v1/reports/{period}/explain"),
+    )
+    path = "/api/v1/reports/2026H1"
+    b = {"provider": t.provider}
+    formats: list[dict[str, str]] = [{}, {"format": "csv"}]
+    formats += [{"format": "xml", "law": law} for law in ("wzd", "wvggz", "jeugdwet")]
+    cells = [{"location": loc, "form": "admission"} for loc in t.locations]
+    cells += [
+        {"location": "(all)", "form": "seclusion"},
+        {"location": "(none)", "form": "seclusion"},
+    ]
+    return {
+        report: [
+            *[Attempt(report, path, f) for f in formats],
+            *[Attempt(report, path, {**f, **b}, status=404, outcome="not_found") for f in formats],
+        ],
+        explain: [
+            *[Attempt(explain, f"{path}/explain", c) for c in cells],
+            *[
+                Attempt(explain, f"{path}/explain", {**c, **b}, status=404, outcome="not_found")
+                for c in cells
+            ],
+        ],
+    }
+
+
 def attempts_for(t: Them, a: str) -> dict[Route, list[Attempt]]:
     measure = ("GET", "/api/v1/measures/{provider_id}/{measure_id}")
     client = ("GET", "/api/v1/clients/{provider_id}/{client_id}")
@@ -247,7 +279,7 @@ def attempts_for(t: Them, a: str) -> dict[Route, list[Attempt]]:
         ("GET", "/api/v1/alerts"): lambda: _alerts(t),
         ("GET", "/api/v1/alerts/{alert_id}"): lambda: _alert(t),
     }
-    return {route: build() for route, build in builders.items()} | _ops(t)
+    return {route: build() for route, build in builders.items()} | _ops(t) | _reports(t)
 
 
 def test_every_endpoint_has_an_isolation_case(served: Served, them: Them) -> None:
@@ -350,6 +382,12 @@ def test_the_inspectorate_never_sees_a_pseudonym_or_a_source(served: Served) -> 
     one_of_each = {(x["provider_id"], x["rule"], x["measure_id"] is None): x for x in alerts}
     paths += [f"/api/v1/alerts/{x['alert_id']}" for x in one_of_each.values()]
     paths += [f"/api/v1/authorisations/{r['provider_id']}/{r['ref']}" for r in orders]
+    for p in sorted({m["provider_id"] for m in measures}):
+        paths += [f"/api/v1/reports/2026H1?provider={p}"]
+        paths += [
+            f"/api/v1/reports/2026H1/explain?provider={p}&location=(all)&form={form}"
+            for form in ("seclusion", "admission", "restrict_movement", "supervision")
+        ]
     assert measures and alerts and orders and pseudonyms
     for path in paths:
         r = served.client.get(path, headers=served.as_("igj"))

@@ -35,7 +35,9 @@ Pseudonym = Callable[[str], str]  # client_id -> report pseudonym (provider boun
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
+    """One cell's figures, added up measure by measure (also what `explain` shows)."""
+
     clients: set[str] = field(default_factory=set)
     planned: set[str] = field(default_factory=set)
     unplanned: set[str] = field(default_factory=set)
@@ -86,15 +88,15 @@ def counted(measures: Sequence[MeasureInPeriod], framework: str) -> list[Measure
 
 def _by_location(
     measures: Sequence[MeasureInPeriod], period: HalfYear
-) -> dict[str | None, dict[str, _Tally]]:
-    cells: dict[str | None, dict[str, _Tally]] = {}
+) -> dict[str | None, dict[str, Tally]]:
+    cells: dict[str | None, dict[str, Tally]] = {}
     for m in measures:
         assert m.category is not None
-        cells.setdefault(m.location, {}).setdefault(m.category, _Tally()).add(m, period)
+        cells.setdefault(m.location, {}).setdefault(m.category, Tally()).add(m, period)
     return cells
 
 
-def _record(sources: Sources, path: Path, tally: _Tally) -> None:
+def _record(sources: Sources, path: Path, tally: Tally) -> None:
     sources.setdefault(path, set()).update(tally.measures)
 
 
@@ -105,16 +107,16 @@ def wzd_section(
     lid_1 = [m for m in chosen if m.category in WZD_FORMS]
     lid_2 = [m for m in chosen if m.category in WZD_LID_2]
     cells = _by_location(lid_1, period)
-    totals: dict[str, _Tally] = {}
+    totals: dict[str, Tally] = {}
     for location, forms in cells.items():
         for form, tally in forms.items():
-            total = totals.setdefault(form, _Tally())
+            total = totals.setdefault(form, Tally())
             total.clients |= tally.clients
             total.measures |= tally.measures
             where = ("locations", location) if location is not None else ("without_location",)
             _record(sources, (*base, *where, form), tally)
             _record(sources, (*base, "totals", form), tally)
-    left = _Tally()
+    left = Tally()
     for m in lid_2:
         left.add(m, period)
     _record(sources, (*base, "left_out_art_2_lid_2"), left)
@@ -168,7 +170,7 @@ def wvggz_section(
         for ref, forms in sorted(clients.items()):
             shown[location][ref] = {}
             for form, group in sorted(forms.items()):
-                shown[location][ref][form] = _wvggz_form(group, period)
+                shown[location][ref][form] = wvggz_form(group, period)
                 ids = {m.measure_id for m in group}
                 sources.setdefault((*base, *where, ref, form), set()).update(ids)
     sources.setdefault(base, set()).update(m.measure_id for m in chosen)
@@ -184,7 +186,8 @@ def _key(item: tuple[str | None, object]) -> str:
     return item[0] or ""
 
 
-def _wvggz_form(group: Sequence[MeasureInPeriod], period: HalfYear) -> WvggzForm:
+def wvggz_form(group: Sequence[MeasureInPeriod], period: HalfYear) -> WvggzForm:
+    """One client's row for one form: the same function counts it and explains it."""
     applications = [a for m in group for a in m.applications]
     days = {d for a in applications for d in period.days(a.applied_at, a.ended_at)}
     return WvggzForm(
@@ -200,10 +203,10 @@ def jeugdwet_section(
 ) -> JeugdwetSection:
     chosen = counted(measures, "jeugdwet")
     cells = _by_location(chosen, period)
-    totals: dict[str, _Tally] = {}
+    totals: dict[str, Tally] = {}
     for location, forms in cells.items():
         for form, tally in forms.items():
-            total = totals.setdefault(form, _Tally())
+            total = totals.setdefault(form, Tally())
             total.clients |= tally.clients
             total.measures |= tally.measures
             total.applications += tally.applications

@@ -17,7 +17,13 @@ from datetime import datetime
 from domain.facts import Fact
 from domain.lifecycle import care_order
 from domain.report.period import HalfYear
-from domain.rules.timeline_state import Authorization, Retraction, fold_authorizations, standing
+from domain.rules.timeline_state import (
+    Authorization,
+    Retraction,
+    Window,
+    fold_authorizations,
+    standing,
+)
 
 #: The Wvggz titles that allow verplichte zorg (art. 3:1 a-d; e is the 8:11 emergency).
 WVGGZ_TITLES = frozenset(
@@ -107,12 +113,19 @@ def group(provider_facts: Sequence[Fact]) -> Facts:
 def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
     """Every measure with an unretracted fact, with its applications received in the period."""
     result = []
+    titled: dict[str, list[_Title]] = {}  # per client, its Wvggz titles with their windows
     for measure_id in sorted(grouped.measures):
         facts = grouped.measures[measure_id]
         proposals = [f for f in facts if f.type == "measure.proposed"]
         proposal = proposals[-1].data if proposals else None
         client_id = grouped.clients[measure_id]
-        orders = grouped.orders.get(client_id, ())
+        if client_id not in titled:
+            titled[client_id] = [
+                _Title(o.kind, o.window, o)
+                for o in grouped.orders.get(client_id, ())
+                if o.kind in WVGGZ_TITLES
+            ]
+        orders = titled[client_id]
         category = proposal.category if proposal else None
         applications = tuple(
             _application(f, proposal, orders, category, period)
@@ -134,10 +147,19 @@ def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Title:
+    """A Wvggz title of a client with its window, computed once per client, not per use."""
+
+    kind: str
+    window: Window
+    order: Authorization
+
+
 def _application(
     fact: Fact,
     proposal: object | None,
-    orders: tuple[Authorization, ...],
+    orders: Sequence[_Title],
     category: str | None,
     period: HalfYear,
 ) -> Application:
@@ -148,9 +170,9 @@ def _application(
     moment = max(fact.occurred_at, period.start)
     titles = sorted(
         {
-            order.kind
-            for order in orders
-            if order.kind in WVGGZ_TITLES and order.window.holds(moment) and order.covers(category)
+            title.kind
+            for title in orders
+            if title.window.holds(moment) and title.order.covers(category)
         }
     )
     return Application(

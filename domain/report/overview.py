@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from domain.facts import Fact
@@ -16,7 +16,7 @@ from domain.report.counting import Path, Sources, jeugdwet_section, wvggz_sectio
 from domain.report.measures import group, in_period
 from domain.report.model import ProviderReport, ReportBody
 from domain.report.period import HalfYear
-from domain.report.quality import data_quality
+from domain.report.quality import CriticalAlerts, data_quality
 from domain.rulebook import Rulebook
 
 MIN_REPORT_KEY_BYTES = 32
@@ -39,6 +39,14 @@ def report_key_id(key: bytes) -> str:
     return hmac.new(key, b"measure-ledger/report-key-id/v1", hashlib.sha256).hexdigest()[:16]
 
 
+def per_provider(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    """Each provider's facts in ledger order: the one order `compute` and `explain` fold in."""
+    by_provider: dict[str, list[Fact]] = {}
+    for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
+        by_provider.setdefault(fact.provider_id, []).append(fact)
+    return by_provider
+
+
 @dataclass(frozen=True, slots=True)
 class Overview:
     body: ReportBody
@@ -52,15 +60,27 @@ def compute(
     rulebook: Rulebook,
     key: bytes,
     providers: Iterable[str] | None = None,
+    judged: Mapping[str, CriticalAlerts] | None = None,
 ) -> Overview:
-    """The overview of every provider in `facts` (or of `providers`, even without facts)."""
-    by_provider: dict[str, list[Fact]] = {}
-    for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
-        by_provider.setdefault(fact.provider_id, []).append(fact)
+    """The overview of every provider in `facts` (or of `providers`, even without facts).
+
+    `judged`: per provider, its critical alerts in the period as the alert index holds them
+    at the facts' position (see `quality.data_quality`); a provider not in it is judged here.
+    """
+    by_provider = per_provider(facts)
     wanted = sorted(set(providers) if providers is not None else set(by_provider))
     sources: Sources = {}
     sections = {
-        p: _provider(p, by_provider.get(p, []), period, rulebook, key, sources) for p in wanted
+        p: _provider(
+            p,
+            by_provider.get(p, []),
+            period,
+            rulebook,
+            key,
+            sources,
+            None if judged is None else judged.get(p),
+        )
+        for p in wanted
     }
     body = ReportBody(
         period=period.name,
@@ -79,6 +99,7 @@ def _provider(
     rulebook: Rulebook,
     key: bytes,
     sources: Sources,
+    judged: CriticalAlerts | None,
 ) -> ProviderReport:
     grouped = group(facts)
     measures = in_period(grouped, period)
@@ -92,7 +113,9 @@ def _provider(
         sources,
     )
     jeugdwet = jeugdwet_section(measures, period, (*base, "jeugdwet"), sources)
-    quality = data_quality(grouped, measures, period, rulebook, (*base, "data_quality"), sources)
+    quality = data_quality(
+        grouped, measures, period, rulebook, (*base, "data_quality"), sources, judged
+    )
     sources.setdefault(base, set()).update(m.measure_id for m in measures if m.applications)
     return ProviderReport(
         nothing_to_deliver=not (wzd.deliver or wvggz.deliver or jeugdwet.deliver),

@@ -9,7 +9,7 @@ the Regeling zorg en dwang art. 5; Wvggz art. 8:24 and the Regeling verplichte g
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,18 @@ class HalfYear:
 
     year: int
     half: int
+    # The bounds, computed once: a report compares every fact with them.
+    _start: datetime = field(init=False, repr=False, compare=False)
+    _end: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        start = datetime(self.year, 1 if self.half == 1 else 7, 1, tzinfo=AMSTERDAM)
+        if self.half == 1:
+            end = datetime(self.year, 7, 1, tzinfo=AMSTERDAM)
+        else:
+            end = datetime(self.year + 1, 1, 1, tzinfo=AMSTERDAM)
+        object.__setattr__(self, "_start", start)
+        object.__setattr__(self, "_end", end)
 
     @classmethod
     def parse(cls, text: str) -> HalfYear:
@@ -44,13 +56,13 @@ class HalfYear:
 
     @property
     def start(self) -> datetime:
-        return datetime(self.year, 1 if self.half == 1 else 7, 1, tzinfo=AMSTERDAM)
+        """1 January or 1 July, 00:00 Amsterdam time."""
+        return self._start
 
     @property
     def end(self) -> datetime:
-        if self.half == 1:
-            return datetime(self.year, 7, 1, tzinfo=AMSTERDAM)
-        return datetime(self.year + 1, 1, 1, tzinfo=AMSTERDAM)
+        """The next half-year's first instant (not in this one)."""
+        return self._end
 
     @property
     def first_day(self) -> date:

@@ -1,12 +1,16 @@
 """The data-quality section: what a provider must fix in its record before delivering.
 
 The critical alerts are judged by the same rules as the alert index, but over the facts
-held at the report's position only, so the section is as reproducible as the counts.
+held at the report's position only, so the section is as reproducible as the counts. When
+the alert index stands exactly at that position it holds those very judgements, and the
+caller may pass them in (`judged`) instead of judging every measure again: the same
+intervals filtered the same way (`open_in`), so the report is the same either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from domain.codes import FRAMEWORK_CATEGORIES
 from domain.report.counting import Path, Sources
@@ -24,7 +28,11 @@ def data_quality(
     rulebook: Rulebook,
     base: Path,
     sources: Sources,
+    judged: CriticalAlerts | None = None,
 ) -> DataQuality:
+    """`judged`: the critical alerts already judged over the same facts (the alert index at
+    the report's position); None: judge them here."""
+
     def note(name: str, ids: set[str]) -> None:
         sources.setdefault((*base, name), set()).update(ids)
 
@@ -50,7 +58,7 @@ def data_quality(
     note("measures_without_location", no_location)
     note("applications_without_framework", {m.measure_id for m in no_framework})
     note("measures_outside_framework", outside)
-    alerts = _critical_alerts(grouped, period, rulebook)
+    alerts = _critical_alerts(grouped, period, rulebook) if judged is None else judged
     for rule, ids in alerts.items():
         note("open_critical_alerts", ids)
         sources.setdefault((*base, "open_critical_alerts", rule), set()).update(ids)
@@ -63,7 +71,11 @@ def data_quality(
     )
 
 
-def _critical_alerts(grouped: Facts, period: HalfYear, rulebook: Rulebook) -> dict[str, set[str]]:
+#: rule -> the measures with a critical alert open at some moment in the period
+CriticalAlerts = dict[str, set[str]]
+
+
+def _critical_alerts(grouped: Facts, period: HalfYear, rulebook: Rulebook) -> CriticalAlerts:
     """rule -> the measures with a critical alert open at some moment in the period.
 
     Counted per measure and rule (an alert that fired twice for one measure is one finding
@@ -83,9 +95,11 @@ def _critical_alerts(grouped: Facts, period: HalfYear, rulebook: Rulebook) -> di
             continue  # an alert never holds before the measure's first fact
         orders = by_client.get(grouped.clients[measure_id], [])
         for alert in evaluate(facts, orders, rulebook, FAR_FUTURE, grouped.retractions):
-            if alert.severity != "critical" or alert.since >= period.end:
-                continue
-            if alert.resolved_at is not None and alert.resolved_at <= period.start:
-                continue
-            found.setdefault(alert.rule, set()).add(measure_id)
+            if alert.severity == "critical" and open_in(period, alert.since, alert.resolved_at):
+                found.setdefault(alert.rule, set()).add(measure_id)
     return found
+
+
+def open_in(period: HalfYear, since: datetime, resolved_at: datetime | None) -> bool:
+    """An alert interval `[since, resolved_at)` that shares an instant with the period."""
+    return since < period.end and (resolved_at is None or resolved_at > period.start)
