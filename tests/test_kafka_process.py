@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import pytest
@@ -55,17 +56,23 @@ class Consumer:
             except ValueError:
                 self.lines.put({"event": raw.decode(errors="replace").rstrip()})
 
-    def wait_for_batches(self, count: int, timeout_s: float) -> None:
-        """Block until the process has logged `count` stored batches."""
-        deadline, seen = time.monotonic() + timeout_s, 0
+    def wait_for_batches(
+        self, count: int, timeout_s: float, drained: Callable[[], bool] | None = None
+    ) -> None:
+        """Block until the process has logged `count` stored batches, or, once `drained()`
+        says no more input is coming, until it has been quiet for 2 s (the topic may hold
+        fewer batches than `count` by then: a wait for them could never end)."""
+        deadline, seen, quiet_since = time.monotonic() + timeout_s, 0, time.monotonic()
         while seen < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.process.poll() is not None:
                 pytest.fail(f"consumer logged {seen} of {count} batches (rc={self.process.poll()})")
             try:
                 seen += self.lines.get(timeout=min(remaining, 0.5)).get("event") == "kafka batch"
+                quiet_since = time.monotonic()
             except queue.Empty:
-                continue
+                if drained is not None and drained() and time.monotonic() - quiet_since > 2:
+                    return
 
     def stop(self, sig: signal.Signals, timeout_s: float = 20) -> int:
         self.process.send_signal(sig)
@@ -115,6 +122,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
 
     sending = threading.Thread(target=producer)
     sending.start()
+
+    def produced() -> bool:
+        return not sending.is_alive()
+
     command = consume_command(
         sqlite_url, topics, "crash", "--commit-interval", "0.2",
         "--kafka-option", "max_poll_records=150",
@@ -124,7 +135,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     try:
         for _ in range(5):
             started.append(victim := Consumer(command))
-            victim.wait_for_batches(chance.randint(1, 3), timeout_s=30)
+            victim.wait_for_batches(chance.randint(1, 3), timeout_s=30, drained=produced)
             time.sleep(chance.uniform(0, 0.3))  # land inside a batch, or between two
             victim.process.kill()
             victim.process.wait(timeout=10)
