@@ -1,0 +1,121 @@
+"""Judging one long-lived measure: cost per fact as its history grows.
+
+    python bench/bench_judge.py                       # N = 100 200 400 800 1000, wzd and wvggz
+    python bench/bench_judge.py --sizes 250 500 1000 --repeat 7
+
+Data: `bench.shapes`' "long" measure (proposed, stappenplan, review, then applied daily and
+evaluated every four weeks), written once for framework wzd and once for wvggz, parsed like
+ingest does, with the deterministic registration delays of `bench/bench_rules.py` (some
+events registered late, so grouped LATE-REGISTRATION grows with the history). The measure
+is cut to its first N facts in occurrence order.
+
+Timed per N (median of `--repeat`, CPU ms): what the alert index pays for one changed
+measure, `evaluate(..., FAR_FUTURE)` then `next_deadline` at the last event (as
+`projections` calls them), and "refresh": the same after one more event of the measure
+(N+1 facts, a fresh call: nothing is cached across calls with different facts). Baseline
+in the same run: a plain sort of the same facts plus a fold into `MeasureState`, the least
+any judgement must do. Linear judging keeps ms/fact flat as N grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_rules import _delay  # noqa: E402
+from bench.shapes import START, _one_long  # noqa: E402
+from domain.facts import Fact  # noqa: E402
+from domain.parsing import Malformed, parse_event  # noqa: E402
+from domain.rulebook import Rulebook  # noqa: E402
+from domain.rules.engine import FAR_FUTURE, evaluate, next_deadline  # noqa: E402
+from domain.rules.timeline_state import MeasureState, sort_key  # noqa: E402
+
+FRAMEWORKS = ("wzd", "wvggz")
+
+
+def long_measure(framework: str, days: int) -> list[Fact]:
+    """One long measure of `framework` as parsed facts, in occurrence order."""
+    facts = []
+    for position, body in enumerate(_one_long(f"LONG-{framework}", "cl-long", START, days), 1):
+        if body["type"] == "measure.proposed":
+            body["data"]["framework"] = framework
+        event = parse_event(json.dumps(body).encode())
+        if isinstance(event, Malformed):
+            raise ValueError(f"long measure rejected: {event.reason}")
+        facts.append(
+            Fact(
+                provider_id=event.provider_id,
+                measure_id=event.measure_id,
+                client_id=event.client_id,
+                event_id=event.event_id,
+                type=event.type,
+                occurred_at=event.occurred_at,
+                recorded_at=event.occurred_at + _delay(event.event_id),
+                data=event.data,
+                actor_role=event.actor.role if event.actor else None,
+                actor_id=event.actor.id if event.actor else None,
+                source="bench",
+                position=position,
+            )
+        )
+    facts.sort(key=lambda fact: fact.occurred_at)
+    return facts
+
+
+def judge(facts: list[Fact], book: Rulebook) -> None:
+    """The alert index's work for one changed measure."""
+    evaluate(facts, [], book, FAR_FUTURE)
+    next_deadline(facts, [], book, facts[-1].occurred_at)
+
+
+def baseline(facts: list[Fact], book: Rulebook) -> None:
+    """The least any judgement does: sort the facts, fold them into a state."""
+    MeasureState.fold(sorted(facts, key=sort_key), [])
+
+
+def cpu_ms(work: Callable[[], None], repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        started = time.process_time()
+        work()
+        runs.append(1000 * (time.process_time() - started))
+    return statistics.median(runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400, 800, 1000])
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs; the median counts")
+    parser.add_argument("--rulebook", help="judge with this rulebook version (default: latest)")
+    args = parser.parse_args()
+    book = Rulebook.load_default(version=args.rulebook)
+    days = int(max(args.sizes) * 28 / 29) + 10  # enough days for the largest cut, plus one
+    print(f"rulebook {book.version}; CPU ms, median of {args.repeat}")
+    print(f"{'framework':<9} {'N':>5} {'judge':>9} {'ms/fact':>8} {'refresh':>9} {'base':>7}  alerts")
+    for framework in FRAMEWORKS:
+        history = long_measure(framework, days)
+        for size in args.sizes:
+            facts, grown = history[:size], history[: size + 1]
+            alerts = len(evaluate(facts, [], book, FAR_FUTURE))
+            judged = cpu_ms(lambda facts=facts: judge(facts, book), args.repeat)
+            refresh = cpu_ms(lambda grown=grown: judge(grown, book), args.repeat)
+            base = cpu_ms(lambda facts=facts: baseline(facts, book), args.repeat)
+            print(
+                f"{framework:<9} {size:>5} {judged:>9.2f} {judged / size:>8.4f} "
+                f"{refresh:>9.2f} {base:>7.2f}  {alerts}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
