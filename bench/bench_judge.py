@@ -43,8 +43,10 @@ from domain.rules.timeline_state import MeasureState, sort_key  # noqa: E402
 FRAMEWORKS = ("wzd", "wvggz")
 
 
-def long_measure(framework: str, days: int) -> list[Fact]:
-    """One long measure of `framework` as parsed facts, in occurrence order."""
+def long_measure(framework: str, days: int, late: str = "some") -> list[Fact]:
+    """One long measure of `framework` as parsed facts, in occurrence order; `late`:
+    "some" (the delays of bench_rules) or "all" (every event registered 10 days late)."""
+    delay = _delay if late == "some" else lambda _: timedelta(days=10)
     facts = []
     for position, body in enumerate(_one_long(f"LONG-{framework}", "cl-long", START, days), 1):
         if body["type"] == "measure.proposed":
@@ -60,7 +62,7 @@ def long_measure(framework: str, days: int) -> list[Fact]:
                 event_id=event.event_id,
                 type=event.type,
                 occurred_at=event.occurred_at,
-                recorded_at=event.occurred_at + _delay(event.event_id),
+                recorded_at=event.occurred_at + delay(event.event_id),
                 data=event.data,
                 actor_role=event.actor.role if event.actor else None,
                 actor_id=event.actor.id if event.actor else None,
@@ -96,14 +98,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400, 800, 1000])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the median counts")
+    parser.add_argument("--late", choices=["some", "all"], default="some")
     parser.add_argument("--rulebook", help="judge with this rulebook version (default: latest)")
     args = parser.parse_args()
     book = Rulebook.load_default(version=args.rulebook)
     days = int(max(args.sizes) * 28 / 29) + 10  # enough days for the largest cut, plus one
-    print(f"rulebook {book.version}; CPU ms, median of {args.repeat}")
-    print(f"{'framework':<9} {'N':>5} {'judge':>9} {'ms/fact':>8} {'refresh':>9} {'base':>7}  alerts")
+    print(f"rulebook {book.version}; late: {args.late}; CPU ms, median of {args.repeat}")
+    print(
+        f"{'framework':<9} {'N':>5} {'judge':>9} {'ms/fact':>8} {'refresh':>9} {'base':>7}  alerts"
+    )
     for framework in FRAMEWORKS:
-        history = long_measure(framework, days)
+        history = long_measure(framework, days, args.late)
         for size in args.sizes:
             facts, grown = history[:size], history[: size + 1]
             alerts = len(evaluate(facts, [], book, FAR_FUTURE))
