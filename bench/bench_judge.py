@@ -1,10 +1,10 @@
 """Judging one long-lived measure: cost per fact as its history grows.
 
-    python bench/bench_judge.py                       # N = 100 200 400 800 1000, wzd and wvggz
+    python bench/bench_judge.py                       # N = 100 200 400 800 1000, three frameworks
     python bench/bench_judge.py --sizes 250 500 1000 --repeat 7
 
 Data: `bench.shapes`' "long" measure (proposed, stappenplan, review, then applied daily and
-evaluated every four weeks), written once for framework wzd and once for wvggz, parsed like
+evaluated every four weeks), written once per framework (wzd, wvggz, jeugdwet), parsed like
 ingest does, with the deterministic registration delays of `bench/bench_rules.py` (some
 events registered late, so grouped LATE-REGISTRATION grows with the history). The measure
 is cut to its first N facts in occurrence order.
@@ -40,7 +40,7 @@ from domain.rulebook import Rulebook  # noqa: E402
 from domain.rules.engine import FAR_FUTURE, evaluate, next_deadline  # noqa: E402
 from domain.rules.timeline_state import MeasureState, sort_key  # noqa: E402
 
-FRAMEWORKS = ("wzd", "wvggz")
+FRAMEWORKS = ("wzd", "wvggz", "jeugdwet")
 
 
 def long_measure(framework: str, days: int, late: str = "some") -> list[Fact]:

@@ -53,7 +53,7 @@ def lines_run(work: Callable[[], None]) -> int:
 
 @pytest.mark.parametrize("version", ["2026.2", "2026.1"])
 @pytest.mark.parametrize("late", ["some", "all"])
-@pytest.mark.parametrize("framework", ["wzd", "wvggz"])
+@pytest.mark.parametrize("framework", ["wzd", "wvggz", "jeugdwet"])
 def test_judging_a_long_measure_is_linear(framework: str, late: str, version: str) -> None:
     """Twice the history costs at most about twice the work (evaluate + next_deadline)."""
     book = Rulebook.load_default(version=version)
