@@ -103,6 +103,7 @@ class MeasureFindings:
         self._each: list[dict[int, list[Finding]]] = [{} for _ in PARTS]
         self._live: list[int] = []  # the parts that apply to the framework
         self._lateness: list[Finding] = []  # framed
+        self._framing: tuple[str | None, str | None] = (None, None)  # the plan's
         self._started = False
 
     def _fold(self, moment: datetime) -> tuple[set[str], datetime | None, list[Fact] | None]:
@@ -136,7 +137,7 @@ class MeasureFindings:
         """The pieces that changed since the previous call (`full`: every piece, reset)."""
         changed, since, later = self._fold(moment)
         if later is None or not self._started or "proposals" in changed:
-            self._rebuild(changed, since)
+            self._rebuild(changed)
             self._started = True
             return True, self._all()
         pieces: Pieces = {}
@@ -153,20 +154,20 @@ class MeasureFindings:
         return False, pieces.items()
 
     def _all(self) -> list[tuple[PieceKey, list[Finding]]]:
+        """Every piece that has findings (after a reset the sweep holds none)."""
         pieces: list[tuple[PieceKey, list[Finding]]] = []
         for index in self._live:
             if PARTS[index].per_application:
-                pieces.extend(((index, pos), out) for pos, out in enumerate(self._apps[index]))
-            else:
+                apps = self._apps[index]
+                pieces.extend(((index, pos), out) for pos, out in enumerate(apps) if out)
+            elif self._outputs[index]:
                 pieces.append(((index, 0), self._outputs[index]))
         pieces.extend(((_LATE, pos), [f]) for pos, f in enumerate(self._lateness))
         return pieces
 
     def _frame(self, findings: Iterable[Finding]) -> list[Finding]:
-        plan = self._folder.plan
-        return framed(
-            findings, *((None, None) if plan is None else (plan.framework, plan.category))
-        )
+        """With the plan's framework and category (set when the plan changes: a reset)."""
+        return framed(findings, *self._framing)
 
     def _relate(self, pieces: Pieces, added: int) -> None:
         """LATE-REGISTRATION after `added` more late facts count."""
@@ -182,14 +183,15 @@ class MeasureFindings:
         for pos in range(max(old, len(self._lateness))):
             pieces[(_LATE, pos)] = self._lateness[pos : pos + 1]
 
-    def _rebuild(self, changed: set[str], since: datetime | None) -> None:
+    def _rebuild(self, changed: set[str]) -> None:
         """Every piece again, after a refold, a new plan, or at the first moment; only the
         parts whose groups changed re-run (and per application only where what it reads
         changed)."""
         fresh = not self._started or "proposals" in changed
         if fresh:
             plan = self._folder.plan
-            framework = None if plan is None else plan.framework
+            self._framing = (None, None) if plan is None else (plan.framework, plan.category)
+            framework = self._framing[0]
             self._live = [i for i, part in enumerate(PARTS) if part.applies(framework)]
             self._outputs = [[] for _ in PARTS]
             self._apps = [[] for _ in PARTS]
@@ -235,7 +237,9 @@ class MeasureFindings:
                 continue
             each, judged = self._each[index], self._apps[index]
             apps = state.applications
-            known = _kept(each, part, apps, len(judged), changed, since)
+            known = len(judged)
+            if not part.reads.isdisjoint(changed):
+                known = _kept(each, part, apps, known, changed, since)
             del judged[known:]
             for pos in range(known, len(apps)):
                 judged.append(self._judged(part, each, state, apps[pos]))

@@ -82,9 +82,12 @@ class _Present:
         if reset:
             for piece in list(self.pieces):
                 self.remove(piece, dirty)
+        known = self.pieces
         for piece, findings in pieces:
-            self.remove(piece, dirty)
-            self.add(piece, findings, moment, dirty)
+            if piece in known:
+                self.remove(piece, dirty)
+            if findings:
+                self.add(piece, findings, moment, dirty)
 
     def due_by(self, moment: datetime, dirty: set[Key]) -> None:
         """Take the moments up to `moment` off the queue: their keys may change now."""
