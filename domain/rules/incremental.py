@@ -218,7 +218,7 @@ class MeasureFindings:
     ) -> list[Finding]:
         key = id(applied)
         if key not in each:
-            each[key] = self._frame(part.run(state, self._book, applied))
+            each[key] = framed(part.run(state, self._book, applied), *self._framing)
         return each[key]
 
     def _rules(self, changed: set[str], since: datetime | None, pieces: Pieces) -> None:
@@ -232,7 +232,7 @@ class MeasureFindings:
         for index in rerun:
             part = PARTS[index]
             if not part.per_application:
-                self._outputs[index] = output = self._frame(part.run(state, book))
+                self._outputs[index] = output = framed(part.run(state, book), *self._framing)
                 pieces[(index, 0)] = output
                 continue
             each, judged = self._each[index], self._apps[index]
