@@ -2,6 +2,7 @@
 
     python bench/bench_judge.py                       # N = 100 200 400 800 1000, three frameworks
     python bench/bench_judge.py --sizes 250 500 1000 --repeat 7
+    python bench/bench_judge.py --store --sizes 500 1000   # + the alert index's refresh
 
 Data: `bench.shapes`' "long" measure (proposed, stappenplan, review, then applied daily and
 evaluated every four weeks), written once per framework (wzd, wvggz, jeugdwet), parsed like
@@ -15,6 +16,11 @@ measure, `evaluate(..., FAR_FUTURE)` then `next_deadline` at the last event (as
 (N+1 facts, a fresh call: nothing is cached across calls with different facts). Baseline
 in the same run: a plain sort of the same facts plus a fold into `MeasureState`, the least
 any judgement must do. Linear judging keeps ms/fact flat as N grows.
+
+`--store`: also the user-facing path, per N: the wzd measure's first N events stored in a
+fresh SQLite ledger with alerts current, then one more event stored and `refresh_alerts`
+timed (median of three such events). Stored events are recorded now, long after they
+occurred, so every one of them is late: the `--late all` shape.
 """
 
 from __future__ import annotations
@@ -94,11 +100,38 @@ def cpu_ms(work: Callable[[], None], repeat: int) -> float:
     return statistics.median(runs)
 
 
+def refresh_ms(sizes: list[int], days: int) -> None:
+    """The alert index's refresh after one new event of a stored measure of N facts."""
+    import os  # only this mode needs the ledger
+    import tempfile
+
+    from ledger.service import Ledger, RawMessage
+
+    bodies = sorted(_one_long("LONG-1", "cl-1", START, days), key=lambda b: b["occurred_at"])
+    raw = [RawMessage(json.dumps(b).encode(), f"long.jsonl:{i}") for i, b in enumerate(bodies, 1)]
+    print(f"{'store':<9} {'N':>5} {'refresh':>9}  (CPU ms, SQLite, one new event)")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("LEDGER_KEY_FILE", str(Path(tmp) / "signing.key"))
+        for size in sizes:
+            ledger = Ledger(f"sqlite:///{tmp}/judge-{size}.db")
+            ledger.submit(raw[:size])
+            ledger.refresh_alerts()
+            runs = []
+            for extra in raw[size : size + 3]:
+                ledger.submit([extra])
+                started = time.process_time()
+                ledger.refresh_alerts()
+                runs.append(1000 * (time.process_time() - started))
+            ledger.close()
+            print(f"{'sqlite':<9} {size:>5} {statistics.median(runs):>9.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 400, 800, 1000])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs; the median counts")
     parser.add_argument("--late", choices=["some", "all"], default="some")
+    parser.add_argument("--store", action="store_true", help="also time refresh_alerts")
     parser.add_argument("--rulebook", help="judge with this rulebook version (default: latest)")
     args = parser.parse_args()
     book = Rulebook.load_default(version=args.rulebook)
@@ -119,6 +152,8 @@ def main() -> int:
                 f"{framework:<9} {size:>5} {judged:>9.2f} {judged / size:>8.4f} "
                 f"{refresh:>9.2f} {base:>7.2f}  {alerts}"
             )
+    if args.store:
+        refresh_ms(args.sizes, days)
     return 0
 
 
