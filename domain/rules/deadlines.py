@@ -146,10 +146,9 @@ def _emergency_overrun(state: MeasureState, book: Rulebook) -> Iterator[Finding]
     """Holds from the emergency maximum on, for as long as the measure has no regular basis."""
     if not state.active:
         return
-    started = [fact for fact in state.applications if state.is_emergency(fact)]
-    if not started:
+    start = state.first_emergency()
+    if start is None:
         return
-    start = started[0]
     limit = book.limit("emergency_max", state.framework)
     due = limit.period.after(start.occurred_at)
     message = (

@@ -28,6 +28,7 @@ from domain.facts import Fact
 from domain.rulebook import Rulebook
 from domain.rules.incremental import AuthorizationFindings, measure_findings
 from domain.rules.sweep import Interval, sweep
+from domain.rules.sweep_changes import sweep_changes
 from domain.rules.timeline_state import External, Retraction
 from domain.wire import AUTHORIZATION_TYPES
 
@@ -124,9 +125,8 @@ def evaluate(
         return []
     facts = [*own, *authorization_facts]
     external = _external(retracted_ids, facts)
-    result = sweep(
-        _event_times(facts, external), measure_findings(facts, rulebook, external), as_of
-    )
+    findings = measure_findings(facts, rulebook, external)
+    result = sweep_changes(_event_times(facts, external), findings.changes, as_of)
     return _ordered(_alert(i, own, rulebook, measure=True) for i in result.intervals)
 
 
@@ -184,5 +184,5 @@ def change_points(
         return []
     facts = [*own, *authorization_facts]
     external = _external(retracted_ids, facts)
-    findings_at = measure_findings(facts, rulebook, external)
-    return list(sweep(_event_times(facts, external), findings_at, FAR_FUTURE).points)
+    findings = measure_findings(facts, rulebook, external)
+    return list(sweep_changes(_event_times(facts, external), findings.changes, FAR_FUTURE).points)

@@ -67,13 +67,15 @@ class Timeline:
 class Folder:
     """`MeasureState.fold` that keeps each unchanged group's tuple and says what changed."""
 
-    __slots__ = ("_authorizations", "_facts", "_groups", "_orders")
+    __slots__ = ("_authorizations", "_emergency", "_facts", "_groups", "_orders")
 
     def __init__(self) -> None:
         self._groups: dict[str, tuple[Fact, ...]] = {field: () for field in GROUPS.values()}
         self._facts: tuple[Fact, ...] = ()
         self._orders: tuple[Fact, ...] = ()
         self._authorizations: tuple[Authorization, ...] = ()
+        # the first application saying emergency, the first saying nothing (`first_emergency`)
+        self._emergency: tuple[Fact | None, Fact | None] = (None, None)
 
     @property
     def facts(self) -> tuple[Fact, ...]:
@@ -86,7 +88,17 @@ class Folder:
         return proposals[-1].data if proposals else None
 
     def state(self) -> MeasureState:
-        return MeasureState.of_groups(self._facts, self._groups, self._authorizations)
+        return MeasureState.of_groups(
+            self._facts, self._groups, self._authorizations, self._emergency
+        )
+
+    def _note_application(self, applied: Fact) -> None:
+        said, silent = self._emergency
+        flag = applied.data.emergency
+        if flag is True and said is None:
+            self._emergency = (applied, silent)
+        elif flag is None and silent is None:
+            self._emergency = (said, applied)
 
     def fold(self, active: Sequence[Fact]) -> set[str]:
         """The state of exactly these facts (care order)."""
@@ -109,6 +121,10 @@ class Folder:
                     changed.add(FIRST_APPLICATION)
                 groups[field] = tuple(new)
                 changed.add(field)
+                if field == "applications":
+                    self._emergency = (None, None)
+                    for applied in new:
+                        self._note_application(applied)
         if not same(orders, self._orders):
             self._orders = tuple(orders)
             self._authorizations = fold_authorizations(self._orders)
@@ -129,8 +145,10 @@ class Folder:
             self._facts += (fact,)
             field = GROUPS.get(fact.type)
             if field is not None:
-                if field == "applications" and not groups[field]:
-                    changed.add(FIRST_APPLICATION)
+                if field == "applications":
+                    if not groups[field]:
+                        changed.add(FIRST_APPLICATION)
+                    self._note_application(fact)
                 groups[field] += (fact,)
                 changed.add(field)
         if AUTHORIZATIONS in changed:

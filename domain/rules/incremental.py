@@ -14,6 +14,9 @@ Why it is faster, and why the answer is the same:
   fact, not per moment; per moment only the late facts that count are collected (and, under
   2026.2, grouped into one finding per measure or authorisation, reused while they stay the
   same facts).
+- The findings come in pieces (`MeasureFindings.changes`): a sweep that moves forward is
+  told only the pieces that changed, and `domain.rules.sweep_changes` re-decides only their
+  keys, so judging a measure stays linear in its history (`tests/test_rules_linear.py`).
 - `measure_findings` lets `next_deadline` right after `evaluate` on the same facts reuse the
   swept instance.
 """
@@ -29,13 +32,10 @@ from domain.facts import Fact
 from domain.rulebook import Rulebook
 from domain.rules.findings import Finding
 from domain.rules.folding import Folder, Timeline, same
+from domain.rules.lateness import Lateness, framed
 from domain.rules.parts import PARTS, Part
-from domain.rules.registration import (
-    authorization_too_long,
-    grouped_findings,
-    is_late,
-    late_finding,
-)
+from domain.rules.registration import authorization_too_long
+from domain.rules.sweep_changes import Changes, PieceKey
 from domain.rules.timeline_state import External, MeasureState
 from domain.rules.title_precedence import title_precedence
 from domain.rules.wvggz_procedure import pre_crisis_too_long
@@ -46,161 +46,204 @@ _TRIGGERED_BY: dict[str, frozenset[int]] = {
     group: frozenset(i for i, part in enumerate(PARTS) if group in part.triggers)
     for group in {group for part in PARTS for group in part.triggers}
 }
+#: The pieces of LATE-REGISTRATION come after every part's (rule order).
+_LATE = len(PARTS)
+
+Pieces = dict[PieceKey, list[Finding]]
 
 
-def _framed(
-    findings: Iterable[Finding], framework: str | None, category: str | None
-) -> list[Finding]:
-    """`dataclasses.replace(f, framework=..., category=...)` for each, without its overhead."""
-    return [
-        Finding(
-            f.rule,
-            f.occurrence,
-            f.due,
-            f.evidence,
-            f.message,
-            f.until,
-            f.deadline,
-            framework,
-            category,
-            f.deadline_at,
-            f.growth,
-        )
-        for f in findings
-    ]
-
-
-class _Lateness:
-    """LATE-REGISTRATION of a measure's or a client's facts: which facts are late is judged
-    once per fact (keyed by object id; the facts outlive it); the findings at a moment are
-    those of the late facts that count then, per event (2026.1) or grouped (2026.2)."""
-
-    def __init__(self, facts: Iterable[Fact], book: Rulebook) -> None:
-        self._per_event = book.registration == "per_event"
-        self._late: dict[int, Finding | None] = {}
-        self._last: tuple[int, ...] | None = None
-        self._grouped: list[Finding] = []
-        if not book.enabled("LATE-REGISTRATION"):
-            return
-        lag = book.limit("registration_lag")
-        self._lag = lag
-        for fact in facts:
-            if is_late(fact, lag, book):
-                self._late[id(fact)] = late_finding(fact, lag) if self._per_event else None
-
-    def __bool__(self) -> bool:
-        return bool(self._late)
-
-    def findings(self, counting: Iterable[Fact]) -> list[Finding]:
-        """The findings of the late facts among `counting` (the facts that count, in order)."""
-        late = self._late
-        facts = [fact for fact in counting if id(fact) in late]
-        if self._per_event:
-            return [late[id(fact)] for fact in facts]  # type: ignore[misc]
-        ids = tuple(id(fact) for fact in facts)
-        if ids != self._last:
-            self._last, self._grouped = ids, grouped_findings(facts, self._lag)
-        return self._grouped
-
-
-def _forget(
+def _kept(
     each: dict[int, list[Finding]],
     part: Part,
-    state: MeasureState,
+    applications: tuple[Fact, ...],
+    known: int,
     changed: set[str],
     since: datetime | None,
-) -> None:
-    """Drop the per-application findings that what changed can affect.
+) -> int:
+    """Drop the per-application findings that what changed can affect; how many of the
+    first `known` applications keep theirs.
 
     If only `as_of` groups changed, by facts that occurred from `since` on, an application
-    that occurred before `since` is judged as before.
+    that occurred before `since` is judged as before. Applications are in care order, so
+    the ones judged again are a suffix: walk back from the end, not over the history.
     """
+    if part.reads.isdisjoint(changed):
+        return known
     if since is None or not (part.reads - part.as_of).isdisjoint(changed):
         each.clear()
-        return
-    for applied in state.applications:
-        if applied.occurred_at >= since:
-            each.pop(id(applied), None)
+        return 0
+    while known and applications[known - 1].occurred_at >= since:
+        known -= 1
+        each.pop(id(applications[known]), None)
+    for applied in applications[known:]:  # the new ones: nothing to keep
+        each.pop(id(applied), None)
+    return known
 
 
 class MeasureFindings:
-    """`reference.measure_findings`, for moments visited in any order (fastest forwards)."""
+    """`reference.measure_findings`, for moments visited in any order (fastest forwards).
+
+    Called with a moment it returns the whole list of findings; `changes` gives a sweep
+    (`domain.rules.sweep_changes`) only the pieces that changed since the previous moment:
+    one per rule part, one per application of a part per application, and the
+    LATE-REGISTRATION ones, keyed in rule order. Moving forward without retractions only
+    appends facts, and then a moment costs what it adds.
+    """
 
     def __init__(self, facts: Sequence[Fact], book: Rulebook, external: External) -> None:
         self._book = book
         self._timeline = Timeline(facts, external)
         self._folder = Folder()
-        self._late = _Lateness(facts, book)
+        self._late = Lateness(facts, book)
         self._folded: int | None = None  # facts folded so far, while only appending
-        # per part: its last findings, and for a part per application those per application
+        # per part: its last findings (whole), or per application by position (pieces),
+        # and for a part per application a cache by application (object id)
         self._outputs: list[list[Finding]] = [[] for _ in PARTS]
+        self._apps: list[list[list[Finding]]] = [[] for _ in PARTS]
         self._each: list[dict[int, list[Finding]]] = [{} for _ in PARTS]
         self._live: list[int] = []  # the parts that apply to the framework
-        self._found: list[Finding] | None = None  # every part's findings, in order
+        self._lateness: list[Finding] = []  # framed
+        self._framing: tuple[str | None, str | None] = (None, None)  # the plan's
+        self._started = False
 
-    def _fold(self, moment: datetime) -> tuple[set[str], datetime | None]:
-        """What changed since the previous moment, and from when the changed facts occurred
-        (None: anything may have changed). Without retractions a later moment only appends
-        facts, which occurred no earlier than any folded one: fold just those."""
+    def _fold(self, moment: datetime) -> tuple[set[str], datetime | None, list[Fact] | None]:
+        """What changed since the previous moment, from when the changed facts occurred
+        (None: anything may have changed), and the facts appended (None: refolded).
+        Without retractions a later moment only appends facts, which occurred no earlier
+        than any folded one: fold just those."""
         timeline = self._timeline
         if timeline.plain:
             count, folded = timeline.count(moment), self._folded
             self._folded = count
             if folded is not None and count >= folded:
                 if count == folded:
-                    return set(), None
+                    return set(), None, []
                 later = timeline.between(folded, count)
-                return self._folder.extend(later), later[0].occurred_at
-        return self._folder.fold(timeline.active(moment)), None
+                return self._folder.extend(later), later[0].occurred_at, later
+        return self._folder.fold(timeline.active(moment)), None, None
 
     def __call__(self, moment: datetime) -> list[Finding]:
-        changed, since = self._fold(moment)
-        if self._found is None or changed:
-            self._found = self._rules(changed, since)
-        found = list(self._found)
-        late = self._late
-        if late:
-            lateness = late.findings(self._folder.facts)
-            if lateness:
-                plan = self._folder.plan
-                framework, category = (
-                    (None, None) if plan is None else (plan.framework, plan.category)
-                )
-                found.extend(_framed(lateness, framework, category))
+        self.changes(moment, False)
+        found: list[Finding] = []
+        for index, part in enumerate(PARTS):
+            if part.per_application:
+                found.extend(chain.from_iterable(self._apps[index]))
+            else:
+                found.extend(self._outputs[index])
+        found.extend(self._lateness)
         return found
 
-    def _rules(self, changed: set[str], since: datetime | None) -> list[Finding]:
-        """Every part's findings, re-running only the parts whose groups changed."""
-        if self._found is None or "proposals" in changed:
+    def changes(self, moment: datetime, full: bool) -> Changes:
+        """The pieces that changed since the previous call (`full`: every piece, reset)."""
+        changed, since, later = self._fold(moment)
+        if later is None or not self._started or "proposals" in changed:
+            self._rebuild(changed)
+            self._started = True
+            return True, self._all()
+        pieces: Pieces = {}
+        if changed:
+            self._rules(changed, since, pieces)
+        late = self._late
+        if late and later:
+            own = [fact for fact in later if fact.type not in AUTHORIZATION_TYPES]
+            added = late.extend(own)
+            if added:
+                self._relate(pieces, added)
+        if full:
+            return True, self._all()
+        return False, pieces.items()
+
+    def _all(self) -> list[tuple[PieceKey, list[Finding]]]:
+        """Every piece that has findings (after a reset the sweep holds none)."""
+        pieces: list[tuple[PieceKey, list[Finding]]] = []
+        for index in self._live:
+            if PARTS[index].per_application:
+                apps = self._apps[index]
+                pieces.extend(((index, pos), out) for pos, out in enumerate(apps) if out)
+            elif self._outputs[index]:
+                pieces.append(((index, 0), self._outputs[index]))
+        pieces.extend(((_LATE, pos), [f]) for pos, f in enumerate(self._lateness))
+        return pieces
+
+    def _frame(self, findings: Iterable[Finding]) -> list[Finding]:
+        """With the plan's framework and category (set when the plan changes: a reset)."""
+        return framed(findings, *self._framing)
+
+    def _relate(self, pieces: Pieces, added: int) -> None:
+        """LATE-REGISTRATION after `added` more late facts count."""
+        late = self._late
+        if late.per_event:
+            start = len(self._lateness)
+            self._lateness.extend(self._frame(late.newest(added)))
+            for pos in range(start, len(self._lateness)):
+                pieces[(_LATE, pos)] = [self._lateness[pos]]
+            return
+        old = len(self._lateness)
+        self._lateness = self._frame(late.current())
+        for pos in range(max(old, len(self._lateness))):
+            pieces[(_LATE, pos)] = self._lateness[pos : pos + 1]
+
+    def _rebuild(self, changed: set[str]) -> None:
+        """Every piece again, after a refold, a new plan, or at the first moment; only the
+        parts whose groups changed re-run (and per application only where what it reads
+        changed)."""
+        fresh = not self._started or "proposals" in changed
+        if fresh:
             plan = self._folder.plan
-            framework = None if plan is None else plan.framework
+            self._framing = (None, None) if plan is None else (plan.framework, plan.category)
+            framework = self._framing[0]
             self._live = [i for i, part in enumerate(PARTS) if part.applies(framework)]
             self._outputs = [[] for _ in PARTS]
+            self._apps = [[] for _ in PARTS]
             self._each = [{} for _ in PARTS]
-            rerun = self._live
-        else:
-            triggered = set().union(*(_TRIGGERED_BY.get(group, ()) for group in changed))
-            rerun = [i for i in self._live if i in triggered]
-            if not rerun:
-                return self._found
+        triggered = set().union(*(_TRIGGERED_BY.get(group, ()) for group in changed))
         state = self._folder.state()
-        book, framework, category = self._book, state.framework, state.category
+        book = self._book
+        for index in self._live:
+            if not fresh and index not in triggered:
+                continue
+            part = PARTS[index]
+            if not part.per_application:
+                self._outputs[index] = self._frame(part.run(state, book))
+                continue
+            each = self._each[index]
+            _kept(each, part, (), 0, changed, None)  # a refold: anything may have changed
+            judged = [self._judged(part, each, state, applied) for applied in state.applications]
+            self._apps[index] = judged
+        late = self._late
+        self._lateness = self._frame(late.findings(self._folder.facts)) if late else []
+
+    def _judged(
+        self, part: Part, each: dict[int, list[Finding]], state: MeasureState, applied: Fact
+    ) -> list[Finding]:
+        key = id(applied)
+        if key not in each:
+            each[key] = framed(part.run(state, self._book, applied), *self._framing)
+        return each[key]
+
+    def _rules(self, changed: set[str], since: datetime | None, pieces: Pieces) -> None:
+        """Re-run only the parts whose groups changed, after appended facts."""
+        triggered = set().union(*(_TRIGGERED_BY.get(group, ()) for group in changed))
+        rerun = [i for i in self._live if i in triggered]
+        if not rerun:
+            return
+        state = self._folder.state()
+        book = self._book
         for index in rerun:
             part = PARTS[index]
             if not part.per_application:
-                self._outputs[index] = _framed(part.run(state, book), framework, category)
+                self._outputs[index] = output = framed(part.run(state, book), *self._framing)
+                pieces[(index, 0)] = output
                 continue
-            each = self._each[index]
+            each, judged = self._each[index], self._apps[index]
+            apps = state.applications
+            known = len(judged)
             if not part.reads.isdisjoint(changed):
-                _forget(each, part, state, changed, since)
-            output: list[Finding] = []
-            for applied in state.applications:
-                key = id(applied)
-                if key not in each:
-                    each[key] = _framed(part.run(state, book, applied), framework, category)
-                output.extend(each[key])
-            self._outputs[index] = output
-        return list(chain.from_iterable(self._outputs))
+                known = _kept(each, part, apps, known, changed, since)
+            del judged[known:]
+            for pos in range(known, len(apps)):
+                judged.append(self._judged(part, each, state, apps[pos]))
+                pieces[(index, pos)] = judged[pos]
 
 
 class AuthorizationFindings:
@@ -210,7 +253,7 @@ class AuthorizationFindings:
     def __init__(self, facts: Sequence[Fact], book: Rulebook, external: External) -> None:
         self._book = book
         self._timeline = Timeline(facts, external)
-        self._late = _Lateness(facts, book)
+        self._late = Lateness(facts, book)
         self._orders: tuple[Fact, ...] | None = None
         self._too_long: list[Finding] = []
         self._precedence: list[Finding] = []

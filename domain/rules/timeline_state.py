@@ -203,6 +203,9 @@ class MeasureState:
     # every counting proposal in care order (`proposal` is the last): the plan's versions,
     # which the Jeugdwet plan rules read (an application is in the plan if one came before)
     proposals: tuple[Fact, ...] = ()
+    # (the first application that says it is an emergency, the first that says nothing),
+    # when the caller tracked them as facts came in; None: `first_emergency` scans
+    emergency_hint: tuple[Fact | None, Fact | None] | None = None
 
     @classmethod
     def fold(cls, measure: Sequence[Fact], authorizations: Sequence[Fact]) -> MeasureState:
@@ -216,6 +219,7 @@ class MeasureState:
         facts: tuple[Fact, ...],
         groups: Mapping[str, tuple[Fact, ...]],
         authorizations: tuple[Authorization, ...],
+        emergency_hint: tuple[Fact | None, Fact | None] | None = None,
     ) -> MeasureState:
         """From facts already grouped by `GROUPS` field name (each group in care order)."""
         proposals, ends = groups["proposals"], groups["ends"]
@@ -236,6 +240,7 @@ class MeasureState:
             None if plan is None else plan.framework,
             None if plan is None else plan.category,
             proposals,
+            emergency_hint,
         )
 
     # -- what the measure is ----------------------------------------------------------
@@ -249,6 +254,21 @@ class MeasureState:
         if applied.data.emergency is not None:
             return applied.data.emergency
         return bool(self.plan is not None and self.plan.emergency)
+
+    def first_emergency(self) -> Fact | None:
+        """The first application that `is_emergency`, in care order.
+
+        Without a hint this scans the applications; a sweep that folds facts as they come
+        passes `emergency_hint` so that the rules asking this at every moment stay linear.
+        """
+        if self.emergency_hint is None:
+            return next((fact for fact in self.applications if self.is_emergency(fact)), None)
+        said, silent = self.emergency_hint
+        if silent is None or not (self.plan is not None and self.plan.emergency):
+            return said
+        if said is None:
+            return silent
+        return min(said, silent, key=sort_key)
 
     def steps_before(self, moment: datetime) -> set[str]:
         return {fact.data.step for fact in self.steps if fact.occurred_at <= moment}

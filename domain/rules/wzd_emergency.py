@@ -28,10 +28,9 @@ def functionaris_informed(state: MeasureState, book: Rulebook) -> Iterator[Findi
     """Reads the plan, the applications and the steps."""
     if state.framework != "wzd" or not book.enabled("WZD-EMERGENCY-NOTIFY"):
         return
-    started = [fact for fact in state.applications if state.is_emergency(fact)]
-    if not started or any(fact.data.step == "functionaris_informed" for fact in state.steps):
+    first = state.first_emergency()
+    if first is None or any(fact.data.step == "functionaris_informed" for fact in state.steps):
         return
-    first = started[0]
     limit = book.limit("emergency_notify", "wzd")
     due = limit.period.after(first.occurred_at)
     message = (
