@@ -5,7 +5,10 @@ provider's compliance officer should be able to read which version is active, wh
 it has, how severe each is, where each comes from in the law, and which of its periods are
 statute and which are policy defaults this installation may have changed. No store is
 opened: this is the installation's configuration (`LEDGER_RULEBOOK_VERSION`,
-`LEDGER_POLICY`, `LEDGER_PROVIDER_PROFILES`), read the way the ledger reads it.
+`LEDGER_POLICY`, `LEDGER_PROVIDER_PROFILES`, `LEDGER_ONBOARDING`,
+`LEDGER_LOCATION_REGISTERS`), read the way the ledger reads it. `--providers` shows what is
+configured per provider, since a provider's alerts depend on it: its Wzd profile, the
+onboarding date before which no lag is judged, and its registered locations.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from cli.arg_types import AMSTERDAM
 from cli.output import emit_json, emit_table
 from domain.rulebook import Limit, Rulebook
 from ledger.service import configured_rulebook
@@ -23,31 +27,66 @@ Command = Callable[..., argparse.ArgumentParser]
 
 def register(command: Command) -> None:
     p = command("rules", "The rule catalogue of the active rulebook version (and its periods).")
-    p.add_argument(
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
         "--periods", action="store_true", help="list the periods instead: value, source, kind"
+    )
+    shown.add_argument(
+        "--providers",
+        action="store_true",
+        help="list what is configured per provider: Wzd profile, onboarding, locations",
     )
     p.set_defaults(handler=rules)
 
 
 def rules(args: argparse.Namespace) -> int:
     book = configured_rulebook(args.settings)
-    rows = list(_periods(book)) if args.periods else list(_catalogue(book))
+    if args.periods:
+        key, rows, columns = "periods", list(_periods(book)), PERIOD_COLUMNS
+    elif args.providers:
+        key, rows, columns = "providers", list(_providers(book)), PROVIDER_COLUMNS
+    else:
+        key, rows, columns = "rules", list(_catalogue(book)), RULE_COLUMNS
     if args.format == "json":
         emit_json(
             {
                 "version": book.version,
                 "effective_from": book.effective_from.isoformat(),
                 "title": book.title,
-                "periods" if args.periods else "rules": rows,
+                key: rows,
             }
         )
         return 0
     print(f"rulebook {book.version} (effective {book.effective_from:%Y-%m-%d}): {book.title}")
-    if args.periods:
-        emit_table(rows, ("scope", "period", "value", "kind", "source"))
+    if args.providers and not rows:
+        print("no provider has its own configuration: every one is judged by the defaults")
     else:
-        emit_table(rows, ("rule", "severity", "enabled", "kind", "source"))
+        emit_table(rows, columns)
     return 0
+
+
+RULE_COLUMNS = ("rule", "severity", "enabled", "kind", "source")
+PERIOD_COLUMNS = ("scope", "period", "value", "kind", "source")
+PROVIDER_COLUMNS = ("provider_id", "wzd_profile", "onboarding", "registered_locations")
+
+
+def _providers(book: Rulebook) -> Iterator[dict[str, Any]]:
+    """Every provider some setting names. `onboarding` is the moment on the Amsterdam clock
+    (None: every event is judged for lag); `registered_locations` the register's size (None:
+    no register, WZD-LOCATION-UNREGISTERED is silent for it)."""
+    registers = dict(book.registered_locations)
+    named = {*book.provider_profiles, *book.onboarding, *registers}
+    for provider in sorted(named):
+        onboarding = book.onboarding.get(provider)
+        locations = registers.get(provider)
+        yield {
+            "provider_id": provider,
+            "wzd_profile": book.profile_for(provider).name,
+            "onboarding": None
+            if onboarding is None
+            else onboarding.astimezone(AMSTERDAM).isoformat(),
+            "registered_locations": None if locations is None else len(locations),
+        }
 
 
 def _catalogue(book: Rulebook) -> Iterator[dict[str, Any]]:

@@ -86,3 +86,41 @@ def test_wvggz_and_jeugdwet_catalogue_2_rules_are_listed_under_2026_2_only(
     assert periods[("jeugdwet", "afbouw_advice")]["kind"] == "policy"
     monkeypatch.setenv("LEDGER_RULEBOOK_VERSION", "2026.1")
     assert not {r["rule"] for r in _json(capsys)["rules"]} & set(expected)
+
+
+def test_providers_show_what_is_configured_for_each(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A provider's alerts depend on its profile, onboarding date and location register:
+    `--providers` shows each provider some setting names, and no one else."""
+    register = tmp_path / "locations.txt"
+    register.write_text("# registered\nloc-1\nloc-2\n")
+    monkeypatch.setenv("LEDGER_PROVIDER_PROFILES", '{"AGB:2": "bestuurlijke-afspraken-2024"}')
+    monkeypatch.setenv("LEDGER_ONBOARDING", '{"AGB:1": "2026-07-01"}')
+    monkeypatch.setenv("LEDGER_LOCATION_REGISTERS", json.dumps({"AGB:3": str(register)}))
+    shown = _json(capsys, "--providers")["providers"]
+    assert shown == [
+        {
+            "provider_id": "AGB:1",
+            "wzd_profile": "statutory-2020",
+            "onboarding": "2026-07-01T00:00:00+02:00",  # midnight on the Amsterdam clock
+            "registered_locations": None,
+        },
+        {
+            "provider_id": "AGB:2",
+            "wzd_profile": "bestuurlijke-afspraken-2024",
+            "onboarding": None,
+            "registered_locations": None,
+        },
+        {
+            "provider_id": "AGB:3",
+            "wzd_profile": "statutory-2020",
+            "onboarding": None,
+            "registered_locations": 2,
+        },
+    ]
+
+
+def test_providers_say_when_none_is_configured(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--providers"]) == 0
+    assert "every one is judged by the defaults" in capsys.readouterr().out
