@@ -16,13 +16,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
-from ledger.service import Ledger
+from tests.test_serve_process import free_port, provider_token
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Top-level packages a SQLite `serve` has no use for.
@@ -40,25 +39,6 @@ atexit.register(_report)
 from cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _provider_token(url: str) -> str:
-    ledger = Ledger(url)
-    try:
-        with ledger.sql.transaction(commit=False) as c:
-            provider = c.execute("SELECT MIN(provider_id) AS p FROM view_status").fetchone()["p"]
-        _, token = ledger.tokens.create("provider", [provider], "imports test", datetime.now(UTC))
-    finally:
-        ledger.close()
-    return token
 
 
 def _wait_for_health(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -85,10 +65,10 @@ def demo_url(tmp_path: Path) -> str:
 
 def test_serve_on_sqlite_imports_no_kafka_and_no_psycopg(demo_url: str, tmp_path: Path) -> None:
     """Started, asked /readyz and an API read, then stopped: no Kafka or PostgreSQL module."""
-    token = _provider_token(demo_url)
+    token = provider_token(demo_url)
     hook, found = tmp_path / "hook.py", tmp_path / "loaded.json"
     hook.write_text(HOOK.format(unwanted=UNWANTED))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_FEED_KEY")}
     env |= {"LEDGER_FEED_KEY": "k" * 64, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, str(hook), str(found), "--store", demo_url, "serve"]
