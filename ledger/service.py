@@ -37,7 +37,8 @@ from projections.runner import PullProjector
 from projections.view_audit import Positions, ViewsReport, audit_views
 from store.access_log import AccessLog
 from store.access_tokens import AccessTokens
-from store.application import Incoming, LedgerApplication
+from store.application import BatchOutcome, Incoming, LedgerApplication
+from store.batch_append import BatchAppender, Step
 from store.checkpoints import Checkpoints
 from store.dead_letters import DeadLetter, DeadLetterStore
 from store.dlq_publications import DlqPublications
@@ -138,6 +139,7 @@ class Ledger:
             self.views = self.app.factory.tracking_recorder(views)
             self.alert_index = self.app.factory.tracking_recorder(alerts)
         self.projector = PullProjector(self.app, self.views)
+        self.appender = BatchAppender(self.app, self.sql)
         self.alert_index.index = AlertIndex(rulebook or configured_rulebook(settings))
         self.checkpoints = Checkpoints(self.sql, signing_key_path(self.store, settings))
         with self.schema_lock():
@@ -181,9 +183,7 @@ class Ledger:
             else:
                 good.append(Incoming(parsed, source, message.raw))
         self.dead_letters.add(letters)
-        outcome = self.app.append(good)
-        if outcome.accepted and self.app.recorder.chain_enabled:  # type: ignore[attr-defined]
-            self.checkpoints.seal()  # tamper evidence: sign the new chain head
+        outcome = self._append(good, project=project)
         conflicts = [
             DeadLetter(
                 source=c.incoming.source,
@@ -202,9 +202,24 @@ class Ledger:
             len(letters),
         )
         if project:
-            self.projector.catch_up(recent=outcome.recordings)
+            self.projector.catch_up()  # nothing to do unless the views were behind
         log.debug("batch stored", messages=len(messages), **counts.as_dict())
         return counts, letters
+
+    def _append(self, good: list[Incoming], *, project: bool) -> BatchOutcome:
+        """Store the batch, and in its transaction the views and a checkpoint of its head."""
+        steps: list[Step] = []
+        if project:
+            steps.append(self.views.apply_within)
+        if self.app.recorder.chain_enabled:  # type: ignore[attr-defined]
+            steps.append(lambda c, _written: self.checkpoints.seal_in(c))  # tamper evidence
+        committed = False
+        try:
+            outcome = self.appender.append(good, steps)
+            committed = True
+        finally:
+            self.views.settle(committed=committed)
+        return outcome
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         return self.projector.catch_up(progress)

@@ -19,7 +19,8 @@ from domain.rulebook import Rulebook
 from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
-from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl
+from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl, tracking_for
+from store.batch_append import Written
 from store.sql import SQLITE, Dialect, SqlCursor, SqlRunner
 
 
@@ -38,6 +39,35 @@ class ViewRecorderMixin:
             self.views.forget()
             raise
         self.views.trusted_position = tracking.notification_id
+
+    def apply_within(self, c: SqlCursor, written: Written) -> None:
+        """Apply a batch in the transaction that stores it, if the views stand just before it.
+
+        Then the views can never lag the events they show, and nothing is read back. Views
+        that are behind (`submit(project=False)`, a store written before this path) are left
+        to the projector, which catches up from their position after the commit. Call
+        `settle` once the transaction has ended.
+        """
+        position = self._max_tracking_id(NAME, c.raw) or 0  # type: ignore[attr-defined]
+        if position != written.head_before or not written.events:
+            return
+        if position == 0 and self.views.trusted_position is None:
+            self.views.start_empty()
+        self.views.trust(position)
+        last = written.events[-1][1]
+        self.views.apply(c, written.events)
+        self._insert_tracking(c.raw, tracking_for(last))  # type: ignore[attr-defined]
+        self._applied_within = last
+
+    def settle(self, *, committed: bool) -> None:
+        """After `apply_within`'s transaction: trust the cache it left, or drop it."""
+        applied, self._applied_within = getattr(self, "_applied_within", None), None
+        if applied is None:
+            return
+        if committed:
+            self.views.trusted_position = applied
+        else:
+            self.views.forget()
 
     def position(self) -> int:
         position = self.max_tracking_id(NAME) or 0  # type: ignore[attr-defined]

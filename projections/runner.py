@@ -8,11 +8,11 @@ views cannot apply is a bug to fix, not something to skip, and the position stay
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError
 
 from projections.measure_views import tracking_for
 
@@ -25,21 +25,13 @@ class PullProjector:
         self.view = view
         self.batch_size = batch_size
 
-    def catch_up(
-        self,
-        progress: Callable[[int], None] | None = None,
-        recent: Sequence[Recording[Any]] = (),
-    ) -> int:
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every stored event after the view's position; return how many were applied.
 
-        `recent` are the recordings of this process's last save: when they follow the views'
-        position directly they are applied as they are, without reading them back. It is
-        the same apply, with the same tracking; only the read is saved.
+        The write path applies each batch in the transaction that stores it (see
+        `ViewRecorderMixin.apply_within`); this is for views that are behind: a rebuild, a
+        store written by `submit(project=False)`, or one written by another process.
         """
-        if recent and self.view.views.trusted_position is None:
-            self.view.views.trust(self.view.position())  # first batch of this process
-        if recent and self._apply_recent(recent):
-            return len(recent) + self.catch_up(progress)
         applied = 0
         position = self.view.position()
         self.view.views.trust(position)  # another process may have moved the views
@@ -61,20 +53,6 @@ class PullProjector:
             applied += len(notifications)
             if progress:
                 progress(len(notifications))
-
-    def _apply_recent(self, recent: Sequence[Recording[Any]]) -> bool:
-        ids = [r.notification.id for r in recent]
-        first = ids[0]
-        if self.view.views.trusted_position != first - 1 or ids != list(
-            range(first, first + len(ids))
-        ):
-            return False
-        events = [(r.domain_event, r.notification.id) for r in recent]
-        try:
-            self.view.apply_batch(events, tracking_for(ids[-1]))
-        except IntegrityError:
-            return False
-        return True
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self.view.reset()

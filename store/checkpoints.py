@@ -239,29 +239,35 @@ class Checkpoints:
         under a lock, so ids stay a gap-free sequence from 1 and each checkpoint links to
         the one before it even with several processes sealing at once.
         """
-        key = self.key
         with self.sql.transaction(commit=True) as c:
-            self._lock(c)
-            position, head = chain_head(c)
-            latest = _latest(c)
-            if latest is not None and latest.position == position and not force:
-                return None
-            cp = Checkpoint(
-                position=position,
-                head_hash=head.hex(),
-                created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
-                key_id=key_id(key.public_key()),
-                signature="",
-                checkpoint_id=(latest.checkpoint_id or 0) + 1 if latest else 1,
-                previous=latest.link() if latest else GENESIS.hex(),
-            )
-            signature = key.sign(cp.message()).hex()
-            c.execute(
-                f"INSERT INTO ledger_checkpoints ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [cp.checkpoint_id, position, cp.head_hash, cp.created_at, cp.key_id, signature,
-                 cp.previous],
-            )  # fmt: skip
-        return self.latest()
+            sealed = self.seal_in(c, force=force)
+        return self.latest() if sealed else None
+
+    def seal_in(self, c: SqlCursor, *, force: bool = False) -> bool:
+        """`seal` inside the caller's transaction (the write path's: events and their
+        checkpoint commit together); True when a checkpoint was written."""
+        key = self.key
+        self._lock(c)
+        position, head = chain_head(c)
+        latest = _latest(c)
+        if latest is not None and latest.position == position and not force:
+            return False
+        cp = Checkpoint(
+            position=position,
+            head_hash=head.hex(),
+            created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            key_id=key_id(key.public_key()),
+            signature="",
+            checkpoint_id=(latest.checkpoint_id or 0) + 1 if latest else 1,
+            previous=latest.link() if latest else GENESIS.hex(),
+        )
+        signature = key.sign(cp.message()).hex()
+        c.execute(
+            f"INSERT INTO ledger_checkpoints ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [cp.checkpoint_id, position, cp.head_hash, cp.created_at, cp.key_id, signature,
+             cp.previous],
+        )  # fmt: skip
+        return True
 
     def _lock(self, c: SqlCursor) -> None:
         """SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a lock."""

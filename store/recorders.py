@@ -1,17 +1,16 @@
 """The store: eventsourcing's SQLite and PostgreSQL recorders, plus the ledger's own tables.
 
 The ledger adds one table to the library's: `ledger_event_keys`, the idempotency index on
-`(provider_id, event_id)`. Its rows are written in the same transaction as the stored
-events (the library passes `save(..., event_keys=...)` through to `_insert_events`), so a
-crash can never leave an event without its key or a key without its event, and a second
-writer racing on the same key loses with an IntegrityError instead of storing it twice.
+`(provider_id, event_id)`. Its rows are written by the write path (store/batch_append.py) in
+the transaction that stores the events, under the store's write lock, so a crash can never
+leave an event without its key or a key without its event, and no second writer can store
+the same key: it waits for the lock and then sees the key.
 
 The hash chain (`ledger_chain`, store/chain_store.py) is written in that same transaction,
-after the events have their positions and while the store's write lock is held: SQLite holds
-its write lock from the first insert, PostgreSQL's recorder takes `LOCK TABLE ... IN
-EXCLUSIVE MODE` before inserting. So chain order is commit order and no event is ever
-committed without its link. (Keep POSTGRES_ENABLE_DB_FUNCTIONS off: that path bypasses
-these hooks and would store events unchained.)
+after the events have their positions: SQLite's writer holds the lock from `BEGIN
+IMMEDIATE`, PostgreSQL's takes the library's `LOCK TABLE ... IN EXCLUSIVE MODE` first. So
+chain order is commit order and no event is ever committed without its link. The library's
+own insert path (`Application.save`) is closed: it would store events without keys or links.
 
 The PostgreSQL recorder is in `store/recorders_postgres.py`: importing eventsourcing.postgres
 loads psycopg, which a SQLite store never needs (a seventh of a second at every start).
@@ -23,10 +22,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from store.application import EventKey
-from store.chain_store import chain_ddl, extend_chain
+from store.chain_store import chain_ddl
 from store.sql import SQLITE, SqlCursor, SqlRunner
 
 KEYS_DDL = (
@@ -40,58 +40,98 @@ _CHUNK = 500
 
 
 class KeyIndex:
-    """Reads of the idempotency index, shared by both recorders."""
+    """Reads of the idempotency index and the streams, shared by both recorders.
+
+    The write path calls the `*_in` reads with its own cursor, inside the transaction that
+    holds the write lock; a read in a transaction of its own would not see what the lock
+    protects (and on SQLite would share, and end, the writer's connection).
+    """
 
     runner: SqlRunner
     events_table_name: str
+    position_column = "rowid"
 
     def known_hashes(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The stored content hash of each key that is already in the ledger."""
+        with self.runner.transaction(commit=False) as c:
+            return self.known_hashes_in(c, keys)
+
+    def known_hashes_in(
+        self, c: SqlCursor, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
         by_provider: dict[str, list[str]] = {}
         for provider_id, event_id in keys:
             by_provider.setdefault(provider_id, []).append(event_id)
         found: dict[tuple[str, str], str] = {}
-        with self.runner.transaction(commit=False) as c:
-            for provider_id, event_ids in by_provider.items():
-                for i in range(0, len(event_ids), _CHUNK):
-                    chunk = event_ids[i : i + _CHUNK]
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        "SELECT event_id, content_hash FROM ledger_event_keys "
-                        f"WHERE provider_id = ? AND event_id IN ({marks})",
-                        [provider_id, *chunk],
-                    )
-                    for row in c.fetchall():
-                        found[(provider_id, row["event_id"])] = row["content_hash"]
-        return found
-
-    def existing_streams(self, stream_ids: Iterable[UUID]) -> set[UUID]:
-        """Which of these stream ids already have stored events: one query, not one per id."""
-        wanted = list(stream_ids)
-        found: set[UUID] = set()
-        with self.runner.transaction(commit=False) as c:
-            for i in range(0, len(wanted), _CHUNK):
-                chunk = wanted[i : i + _CHUNK]
+        for provider_id, event_ids in by_provider.items():
+            for i in range(0, len(event_ids), _CHUNK):
+                chunk = event_ids[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
                 c.execute(
-                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
-                    f"WHERE originator_id IN ({marks})",
-                    [self.stream_param(u) for u in chunk],
+                    "SELECT event_id, content_hash FROM ledger_event_keys "
+                    f"WHERE provider_id = ? AND event_id IN ({marks})",
+                    [provider_id, *chunk],
                 )
-                found.update(_as_uuid(row["originator_id"]) for row in c.fetchall())
+                for row in c.fetchall():
+                    found[(provider_id, row["event_id"])] = row["content_hash"]
         return found
+
+    def stream_versions(self, c: SqlCursor, stream_ids: Iterable[UUID]) -> dict[UUID, int]:
+        """The last stored version of each of these streams that exists (the primary key)."""
+        wanted = list(stream_ids)
+        found: dict[UUID, int] = {}
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            c.execute(
+                "SELECT originator_id, MAX(originator_version) AS version "
+                f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                "GROUP BY originator_id",
+                [self.stream_param(u) for u in chunk],
+            )
+            found.update((_as_uuid(r["originator_id"]), r["version"]) for r in c.fetchall())
+        return found
+
+    def head_position(self, c: SqlCursor) -> int:
+        row = c.execute(
+            f"SELECT MAX({self.position_column}) AS head FROM {self.events_table_name}"
+        ).fetchone()
+        return int(row["head"] or 0)
+
+    def stored_row(self, c: SqlCursor, provider_id: str, event_id: str) -> StoredEvent | None:
+        """The stored event a provider's event id names, if it is stored."""
+        key = c.execute(
+            "SELECT stream_id, version FROM ledger_event_keys "
+            "WHERE provider_id = ? AND event_id = ?",
+            [provider_id, event_id],
+        ).fetchone()
+        if key is None:
+            return None
+        stream_id = UUID(key["stream_id"])
+        row = c.execute(
+            f"SELECT topic, state FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            [self.stream_param(stream_id), key["version"]],
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredEvent(stream_id, key["version"], row["topic"], bytes(row["state"]))
+
+    def insert_keys(self, c: SqlCursor, keys: Sequence[EventKey]) -> None:
+        c.executemany(INSERT_KEY, key_rows(keys))
 
     def stream_param(self, stream_id: UUID) -> Any:
         return stream_id
 
-    def stream_of_event(self, provider_id: str, event_id: str) -> tuple[str, int] | None:
-        with self.runner.transaction(commit=False) as c:
-            row = c.execute(
-                "SELECT stream_id, version FROM ledger_event_keys "
-                "WHERE provider_id = ? AND event_id = ?",
-                [provider_id, event_id],
-            ).fetchone()
-        return (row["stream_id"], row["version"]) if row else None
+
+class UnkeyedWriteError(RuntimeError):
+    """Events were saved through the library, past the idempotency index and the chain."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stored events are written by store/batch_append.py only: the library's save "
+            "would store them without idempotency keys or hash-chain links"
+        )
 
 
 def _as_uuid(value: Any) -> UUID:
@@ -116,9 +156,24 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder, KeyIndex):
         return stream_id.hex
 
     def _insert_events(self, c: Any, stored_events: Any, **kwargs: Any) -> Any:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        cursor = SqlCursor(c, SQLITE)
-        cursor.executemany(INSERT_KEY, key_rows(kwargs.get("event_keys", ())))
-        if self.chain_enabled and ids:
-            extend_chain(cursor, ids, stored_events)
-        return ids
+        raise UnkeyedWriteError
+
+    def lock_for_append(self, c: SqlCursor) -> None:
+        """Nothing to take: the writer's `BEGIN IMMEDIATE` holds SQLite's write lock."""
+
+    def insert_rows(self, c: SqlCursor, rows: Sequence[StoredEvent], head: int) -> list[int]:
+        """Insert at the positions after `head`, stated, under the write lock.
+
+        They are the rowids SQLite would choose itself (one more than the largest); naming
+        them lets one `executemany` store the batch instead of a statement per event.
+        """
+        positions = list(range(head + 1, head + 1 + len(rows)))
+        c.executemany(
+            f"INSERT INTO {self.events_table_name} "
+            "(rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            [
+                (p, s.originator_id.hex, s.originator_version, s.topic, s.state)
+                for p, s in zip(positions, rows, strict=True)
+            ],
+        )
+        return positions

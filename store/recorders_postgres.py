@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
-from store.chain_store import chain_ddl, extend_chain
-from store.recorders import INSERT_KEY, KEYS_DDL, KeyIndex, key_rows
+from store.chain_store import chain_ddl
+from store.recorders import KEYS_DDL, KeyIndex, UnkeyedWriteError
 from store.sql import POSTGRES, SqlCursor, SqlRunner
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
     chain_enabled = True
+    position_column = "notification_id"
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -34,14 +36,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
         self.runner = SqlRunner(datastore, POSTGRES)
 
     def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
-        super()._insert_events(curs, stored_events, **kwargs)
-        SqlCursor(curs, POSTGRES).executemany(INSERT_KEY, key_rows(kwargs.get("event_keys", ())))
+        raise UnkeyedWriteError
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Any, **kwargs: Any
-    ) -> Sequence[int] | None:
-        """Chain the events once they have positions; still in the locked transaction."""
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if self.chain_enabled and ids:
-            extend_chain(SqlCursor(curs, POSTGRES), ids, stored_events)
-        return ids
+    def lock_for_append(self, c: SqlCursor) -> None:
+        """The library's table lock, before anything is read: ids are issued in commit order.
+
+        And its notification, which the library's subscriptions wait for.
+        """
+        self._lock_table(c.raw)
+        self._notify_channel(c.raw)
+
+    def insert_rows(self, c: SqlCursor, rows: Sequence[StoredEvent], head: int) -> list[int]:
+        """The library's one-statement insert, and the notification ids it returns."""
+        PostgresApplicationRecorder._insert_stored_events(self, c.raw, rows)
+        return list(PostgresApplicationRecorder._fetch_ids_after_insert_events(self, c.raw, rows))

@@ -14,13 +14,13 @@ from tests.conftest import lifecycle, messages
 def test_paused_inside_and_resumed_after(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     ledger = Ledger(sqlite_url)
     seen: list[bool] = []
-    append = ledger.app.append
+    append = ledger.appender.append
 
-    def watched(batch):  # type: ignore[no-untyped-def]
+    def watched(batch, steps=()):  # type: ignore[no-untyped-def]
         seen.append(gc.isenabled())
-        return append(batch)
+        return append(batch, steps)
 
-    monkeypatch.setattr(ledger.app, "append", watched)
+    monkeypatch.setattr(ledger.appender, "append", watched)
     try:
         assert gc.isenabled()
         ledger.submit(messages(*lifecycle()))

@@ -172,28 +172,35 @@ def test_events_can_be_encrypted_at_rest(sqlite_url: str, monkeypatch: pytest.Mo
     assert not any(b"seclusion" in state or b"m1-1" in state for state in states)
 
 
-def test_a_failed_save_leaves_no_half_applied_stream_in_the_cache(
+def test_a_failed_batch_leaves_no_row_no_view_and_no_cached_fold_behind(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After any failure of a save, the next save continues the stream without a gap."""
+    """A failure inside the batch's transaction (after the events and the views were
+    written in it) undoes all of it; the next batch continues the stream without a gap."""
     from eventsourcing.persistence import OperationalError
 
     ledger = Ledger(sqlite_url)
     ledger.submit(messages(*lifecycle()[:2]))
-    real_save = ledger.app.save
+    recorder = ledger.app.recorder
+    real_seal = ledger.checkpoints.seal_in
 
-    def failing_save(*args: object, **kwargs: object) -> None:
+    def failing_seal(*args: object, **kwargs: object) -> bool:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(ledger.app, "save", failing_save)
+    monkeypatch.setattr(ledger.checkpoints, "seal_in", failing_seal)
     with pytest.raises(OperationalError):
         ledger.submit(messages(lifecycle()[2]))
-    monkeypatch.setattr(ledger.app, "save", real_save)
+    with ledger.sql.transaction(commit=False) as c:
+        assert recorder.head_position(c) == 3  # Opened and the two events
+    assert queries.status(ledger.sql)[0]["facts"] == 2
+    monkeypatch.setattr(ledger.checkpoints, "seal_in", real_seal)
     ledger.submit(messages(*lifecycle()[2:]))
+    assert queries.status(ledger.sql)[0]["facts"] == 8  # the fold went on from the rows
     ledger.close()
     fresh = Ledger(sqlite_url)
     assert fresh.rebuild() == 9
     assert queries.status(fresh.sql)[0]["facts"] == 8
+    assert fresh.verify(None).damage is None
     fresh.close()
 
 

@@ -159,6 +159,12 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     duplicated = len(stored) - len(set(stored))
     assert (len(lost), duplicated) == (0, 0), f"lost {len(lost)}, duplicated {duplicated}"
     assert sorted(stored) == ids(bodies)
+    ledger = Ledger(sqlite_url)  # every batch left whole: its chain links, views, checkpoint
+    try:
+        assert ledger.verify(None).damage is None
+        assert ledger.verify_views().equal
+    finally:
+        ledger.close()
 
 
 def dlq_origins(topics: Topics, at_least: int) -> list[tuple[str, str, str]]:
