@@ -97,8 +97,12 @@ def _without_registration(snap: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*rest, [a for a in alerts if a["rule"] != "LATE-REGISTRATION"])
 
 
-def ingest(path: Path, bodies: list[dict[str, Any]], cuts: list[int]) -> Ledger:
+def ingest(
+    path: Path, bodies: list[dict[str, Any]], cuts: list[int], cache_limit: int | None = None
+) -> Ledger:
     ledger = Ledger(f"sqlite:///{path}")
+    if cache_limit is not None:
+        ledger.views.views.cache_limit = cache_limit
     start = 0
     for cut in [*sorted(cuts), len(bodies)]:
         if cut > start:
@@ -122,6 +126,22 @@ def test_arrival_order_and_batching_do_not_change_the_views(
     assert _without_registration(snapshot(shuffled)) == _without_registration(snapshot(reference))
     reference.close()
     shuffled.close()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.permutations(story()), st.lists(st.integers(0, len(story())), max_size=4))
+def test_a_fold_cache_of_one_measure_changes_nothing(
+    tmp_path_factory: Any, arrived: list[dict[str, Any]], cuts: list[int]
+) -> None:
+    """The status fold cache is bounded: a measure pushed out by another is re-folded from
+    its rows, so with room for one measure (every other fold evicted) the views are equal."""
+    roomy = ingest(tmp_path_factory.mktemp("roomy") / "l.db", arrived, cuts)
+    tight = ingest(tmp_path_factory.mktemp("tight") / "l.db", arrived, cuts, cache_limit=1)
+    assert _without_registration(snapshot(tight)) == _without_registration(snapshot(roomy))
+    roomy.close()
+    tight.close()
 
 
 @settings(
