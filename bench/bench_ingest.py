@@ -1,6 +1,7 @@
 """The `ingest` command, alerts current, on a realistic stream shape, next to a plain loop.
 
     python bench/bench_ingest.py --events 200000 --shape interleaved [--seed 7] [--format json]
+    python bench/bench_ingest.py --store postgresql://postgres@127.0.0.1:5432/bench  # emptied first
 
 Shapes (bench/shapes.py): `local` (cohort by cohort), `interleaved` (a year in occurred_at
 order: thousands of measures open at once), `long` (measures with hundreds of applications).
@@ -9,8 +10,9 @@ What is timed is what a provider's engineer runs: `measure-ledger ingest FILE` i
 process (cli.main), which stores every line, brings the views up and judges the alert index
 before it returns. The baseline, in the same run on the same file: a plain SQLite loop that
 parses each line as JSON and inserts it into one table, committing every 5,000 lines (the
-ledger's batch). Printed: events/s of both, their ratio, the ledger's CPU seconds (user +
-system) and the peak RSS of the process.
+ledger's batch); with `--store postgresql://...`, a psycopg `executemany` of the same parsed
+lines into one table of a scratch schema, committing every 5,000. Printed: events/s of both,
+their ratio, the ledger's CPU seconds (user + system) and the peak RSS of the process.
 """
 
 from __future__ import annotations
@@ -55,6 +57,40 @@ def plain_sqlite(path: Path, db: Path) -> float:
     return elapsed
 
 
+def plain_postgres(path: Path, url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS bench_plain CASCADE")
+        conn.execute("CREATE SCHEMA bench_plain")
+        conn.execute("CREATE TABLE bench_plain.events (id BIGSERIAL PRIMARY KEY, body TEXT)")
+        started = time.perf_counter()
+        rows: list[tuple[str]] = []
+        with path.open("rb") as source, conn.cursor() as cursor:
+            for raw in source:
+                rows.append((json.dumps(json.loads(raw)),))
+                if len(rows) >= BATCH:
+                    with conn.transaction():
+                        cursor.executemany(
+                            "INSERT INTO bench_plain.events (body) VALUES (%s)", rows
+                        )
+                    rows.clear()
+            with conn.transaction():
+                cursor.executemany("INSERT INTO bench_plain.events (body) VALUES (%s)", rows)
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP SCHEMA bench_plain CASCADE")
+    return elapsed
+
+
+def empty_postgres(url: str) -> None:
+    """The ledger's tables dropped: the benchmark times a first ingest into an empty store."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _flush(conn: sqlite3.Connection, rows: list[tuple[str]]) -> None:
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO events (body) VALUES (?)", rows)
@@ -67,14 +103,14 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def ingest_command(path: Path, db: Path, key: Path) -> tuple[float, float, dict[str, int]]:
-    """`measure-ledger --store sqlite:///db ingest path --format json`, timed wall and CPU."""
+def ingest_command(path: Path, store: str, key: Path) -> tuple[float, float, dict[str, int]]:
+    """`measure-ledger --store STORE ingest path --format json`, timed wall and CPU."""
     os.environ["LEDGER_KEY_FILE"] = str(key)
     out = io.StringIO()
     started, cpu = time.perf_counter(), _cpu()
     with contextlib.redirect_stdout(out):
         code = cli_main(
-            ["--store", f"sqlite:///{db}", "ingest", str(path), "--no-progress", "--format", "json"]
+            ["--store", store, "ingest", str(path), "--no-progress", "--format", "json"]
         )
     elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     if code != 0:
@@ -88,6 +124,9 @@ def main() -> int:
     parser.add_argument("--shape", choices=SHAPES, default="interleaved")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--store", default=None, help="a PostgreSQL URL whose database is emptied first"
+    )
     args = parser.parse_args()
     configure("warning")
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,13 +135,20 @@ def main() -> int:
         write(args.shape, events_file, args.events, args.seed)
         shape = describe(events_file)
         n = shape["events"]
-        plain = plain_sqlite(events_file, work / "plain.db")
-        seconds, cpu, counts = ingest_command(events_file, work / "ledger.db", work / "key")
+        if args.store:
+            plain = plain_postgres(events_file, args.store)
+            empty_postgres(args.store)
+            store = args.store
+        else:
+            plain = plain_sqlite(events_file, work / "plain.db")
+            store = f"sqlite:///{work / 'ledger.db'}"
+        seconds, cpu, counts = ingest_command(events_file, store, work / "key")
     result = {
         "shape": args.shape,
         "events": n,
         "measures": shape["measures"],
-        "plain_sqlite_events_per_s": round(n / plain),
+        "store": "postgresql" if args.store else "sqlite",
+        "plain_events_per_s": round(n / plain),
         "ledger_events_per_s": round(n / seconds),
         "ratio": round(plain / seconds, 3),
         "ledger_seconds": round(seconds, 2),
@@ -115,7 +161,7 @@ def main() -> int:
         print(json.dumps(result))
     else:
         print(f"shape                  {args.shape} ({n} events, {shape['measures']} measures)")
-        print(f"plain SQLite loop      {result['plain_sqlite_events_per_s']:>8} events/s")
+        print(f"plain {result['store']:<10} loop {result['plain_events_per_s']:>8} events/s")
         print(
             f"ingest command         {result['ledger_events_per_s']:>8} events/s "
             f"(alerts current; {counts})"

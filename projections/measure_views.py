@@ -205,8 +205,7 @@ class MeasureViews:
         return _status_values(key, cached)
 
     def _keep(self, key: tuple[str, str], cached: _Cached) -> None:
-        """Cache the fold, least recently folded first out: memory stays bounded by
-        `cache_limit`, and the measures still receiving facts stay in it."""
+        """Least recently folded out first: bounded memory, busy measures stay."""
         self._cache.pop(key, None)
         if len(self._cache) >= self.cache_limit:
             for old in list(islice(self._cache, max(self.cache_limit // 4, 1))):
@@ -272,8 +271,7 @@ def _entry_row(event: Any, position: int) -> tuple[Any, ...]:
         event.actor_role,
         event.actor_id,
         event.source,
-        # orjson writes what json.dumps(separators=(",", ":"), ensure_ascii=False) writes
-        # for every value a wire event holds (tests/test_stored_rows.py), at a fifth of the cost.
+        # As json.dumps(separators=(",", ":"), ensure_ascii=False): tests/test_stored_rows.py
         orjson.dumps(event.data).decode(),
     )
 
