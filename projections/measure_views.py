@@ -34,8 +34,7 @@ NAME = "measure_views"
 
 def ddl(dialect: Dialect) -> list[str]:
     return [
-        # On SQLite, INTEGER PRIMARY KEY makes the position the rowid: one B-tree fewer to
-        # write per event (a store made with BIGINT keeps its second index; both work).
+        # SQLite: the rowid, one B-tree fewer per event (older stores keep BIGINT's index).
         "CREATE TABLE IF NOT EXISTS view_timeline ("
         f"position {'INTEGER' if dialect.name == 'sqlite' else 'BIGINT'} PRIMARY KEY, "
         "kind TEXT NOT NULL, provider_id TEXT NOT NULL, "
@@ -68,7 +67,6 @@ def ddl(dialect: Dialect) -> list[str]:
 
 VIEW_TABLES = ("view_timeline", "view_retractions", "view_status")
 
-_INSERT_ENTRY = "INSERT INTO view_timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_RETRACTION = "INSERT INTO view_retractions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 _UPSERT_STATUS = (
     "INSERT INTO view_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -146,7 +144,7 @@ class MeasureViews:
                 retractions.append(_retraction_row(event))
             if not event.type_name.startswith("authorization."):
                 touched.setdefault((event.provider_id, event.ref), []).append((event, position))
-        c.executemany(_INSERT_ENTRY, entries)
+        c.append_rows("view_timeline", entries)
         c.executemany(_INSERT_RETRACTION, retractions)
         refold = self._measures_to_refold(c, events, retractions)
         rows = []

@@ -40,7 +40,6 @@ def chain_ddl(dialect: Dialect) -> list[str]:
     ]
 
 
-_INSERT_LINK = "INSERT INTO ledger_chain VALUES (?, ?, ?, ?, ?, ?)"
 _HEAD = "SELECT position, global_hash FROM ledger_chain ORDER BY position DESC LIMIT 1"
 
 
@@ -59,7 +58,7 @@ def extend_chain(c: SqlCursor, positions: Sequence[int], stored_events: Sequence
         for p, s in zip(positions, stored_events, strict=True)
     ]
     rows = chain_rows(records, global_prev, _stream_heads(c, stored_events))
-    c.executemany(_INSERT_LINK, rows)
+    c.append_rows("ledger_chain", rows)
 
 
 def _stream_heads(c: SqlCursor, stored_events: Sequence[Any]) -> dict[str, bytes]:

@@ -35,7 +35,6 @@ KEYS_DDL = (
     "stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
     "PRIMARY KEY (provider_id, event_id))"
 )
-INSERT_KEY = "INSERT INTO ledger_event_keys VALUES (?, ?, ?, ?, ?)"
 _CHUNK = 500
 
 
@@ -118,7 +117,7 @@ class KeyIndex:
         return StoredEvent(stream_id, key["version"], row["topic"], bytes(row["state"]))
 
     def insert_keys(self, c: SqlCursor, keys: Sequence[EventKey]) -> None:
-        c.executemany(INSERT_KEY, key_rows(keys))
+        c.append_rows("ledger_event_keys", key_rows(keys))
 
     def stream_param(self, stream_id: UUID) -> Any:
         return stream_id

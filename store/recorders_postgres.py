@@ -14,7 +14,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
-from store.chain_store import chain_ddl
+from store.chain_store import as_uuid, chain_ddl
 from store.recorders import KEYS_DDL, KeyIndex, UnkeyedWriteError
 from store.sql import POSTGRES, SqlCursor, SqlRunner
 
@@ -47,6 +47,31 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder, KeyIndex):
         self._notify_channel(c.raw)
 
     def insert_rows(self, c: SqlCursor, rows: Sequence[StoredEvent], head: int) -> list[int]:
-        """The library's one-statement insert, and the notification ids it returns."""
-        PostgresApplicationRecorder._insert_stored_events(self, c.raw, rows)
-        return list(PostgresApplicationRecorder._fetch_ids_after_insert_events(self, c.raw, rows))
+        """`COPY` the rows, then read back the notification ids the table's sequence gave.
+
+        Under the table lock nobody else inserts, so the ids above `head` are this batch's,
+        issued in row order; they are matched by stream and version all the same, and a
+        batch whose ids came out of order is refused rather than chained out of order.
+        """
+        table = self.events_table_name
+        with c.raw.copy(
+            f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN"
+        ) as copy:
+            for s in rows:
+                copy.write_row((s.originator_id, s.originator_version, s.topic, s.state))
+        found = c.execute(
+            f"SELECT notification_id, originator_id, originator_version FROM {table} "
+            "WHERE notification_id > ?",
+            [head],
+        ).fetchall()
+        ids = {
+            (as_uuid(r["originator_id"]), r["originator_version"]): r["notification_id"]
+            for r in found
+        }
+        positions = [ids[(s.originator_id, s.originator_version)] for s in rows]
+        if len(found) != len(rows) or positions != sorted(positions):
+            raise RuntimeError(
+                f"{len(found)} notification ids above {head} for {len(rows)} rows, or out of "
+                "row order: another writer inserted without the table lock"
+            )
+        return positions

@@ -108,6 +108,23 @@ class SqlCursor:
         if rows:
             self.raw.executemany(self.dialect.sql(text), [tuple(r) for r in rows])
 
+    def append_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Plain inserts of whole rows (every column, in the table's order): `COPY` on
+        PostgreSQL, `executemany` on SQLite.
+
+        psycopg's `executemany` costs some 25 µs of client CPU per row, a `COPY` of the same
+        rows a fraction of that. Only for rows that conflict with nothing and return nothing.
+        """
+        if not rows:
+            return
+        if self.dialect.name == "postgresql":
+            with self.raw.copy(f"COPY {table} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(rows[0]))
+        self.raw.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
     def fetchall(self) -> list[Any]:
         return list(self.raw.fetchall())
 
