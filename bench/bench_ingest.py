@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import io
 import json
+import multiprocessing
 import os
 import resource
 import sqlite3
@@ -132,7 +133,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         events_file = work / "events.jsonl"
-        write(args.shape, events_file, args.events, args.seed)
+        # Generated in a child: the generator holds the whole stream in memory, which would
+        # otherwise be this process's peak RSS instead of the ledger's.
+        child = multiprocessing.get_context("spawn").Process(
+            target=write, args=(args.shape, events_file, args.events, args.seed)
+        )
+        child.start()
+        child.join()
         shape = describe(events_file)
         n = shape["events"]
         if args.store:
