@@ -49,7 +49,7 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
      "view_timeline_client_ref"),
     ("target of a retraction", ai.TARGET_OF_RETRACTION, [P, E], "view_timeline_event",
      "view_timeline_event"),
-    ("touched rows", ai.TOUCHED_ROWS, [100, 200], "sqlite_autoindex_view_timeline_1",
+    ("touched rows", ai.TOUCHED_ROWS, [100, 200], "INTEGER PRIMARY KEY",
      "view_timeline_pkey"),
     ("retractions of a provider", ai.RETRACTIONS_OF_PROVIDER, [P],
      "sqlite_autoindex_view_retractions_1", "view_retractions_pkey"),
