@@ -14,9 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.chain import GENESIS, ChainLink, chain_rows
-from store.sql import Dialect, SqlCursor
-
-_CHUNK = 500
+from store.sql import Dialect, SqlCursor, in_chunks
 
 
 def chain_ddl(dialect: Dialect) -> list[str]:
@@ -71,9 +69,7 @@ def _stream_heads(c: SqlCursor, stored_events: Sequence[Any]) -> dict[str, bytes
     new = {key for key, version in ids if version == 1}
     wanted = list({key for key, _ in ids} - new)
     heads: dict[str, bytes] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(wanted):
         c.execute(
             "SELECT c.stream_id, c.stream_hash FROM ledger_chain c "
             f"WHERE c.stream_id IN ({marks}) AND c.version = "

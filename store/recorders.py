@@ -27,7 +27,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from store.application import EventKey
 from store.chain_store import chain_ddl
-from store.sql import SQLITE, SqlCursor, SqlRunner
+from store.sql import SQLITE, SqlCursor, SqlRunner, in_chunks
 
 KEYS_DDL = (
     "CREATE TABLE IF NOT EXISTS ledger_event_keys ("
@@ -35,7 +35,6 @@ KEYS_DDL = (
     "stream_id TEXT NOT NULL, version BIGINT NOT NULL, "
     "PRIMARY KEY (provider_id, event_id))"
 )
-_CHUNK = 500
 
 
 class KeyIndex:
@@ -63,9 +62,7 @@ class KeyIndex:
             by_provider.setdefault(provider_id, []).append(event_id)
         found: dict[tuple[str, str], str] = {}
         for provider_id, event_ids in by_provider.items():
-            for i in range(0, len(event_ids), _CHUNK):
-                chunk = event_ids[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in in_chunks(event_ids):
                 c.execute(
                     "SELECT event_id, content_hash FROM ledger_event_keys "
                     f"WHERE provider_id = ? AND event_id IN ({marks})",
@@ -77,11 +74,8 @@ class KeyIndex:
 
     def stream_versions(self, c: SqlCursor, stream_ids: Iterable[UUID]) -> dict[UUID, int]:
         """The last stored version of each of these streams that exists (the primary key)."""
-        wanted = list(stream_ids)
         found: dict[UUID, int] = {}
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i : i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(list(stream_ids)):
             c.execute(
                 "SELECT originator_id, MAX(originator_version) AS version "
                 f"FROM {self.events_table_name} WHERE originator_id IN ({marks}) "

@@ -132,6 +132,16 @@ class SqlCursor:
         return self.raw.fetchone()
 
 
+def in_chunks(values: Sequence[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
+    """Slices of `values` for an `IN (...)` list, each with its `?` marks.
+
+    Bounded so that a batch of any size stays under the parameter limits of both stores.
+    """
+    for i in range(0, len(values), size):
+        chunk = list(values[i : i + size])
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def utc_key(moment: datetime) -> str:
     """Fixed-width UTC text that sorts like the instants it names, on both stores.
 
