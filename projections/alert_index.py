@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.alerts import Alert
-from domain.facts import Fact, data_from_json
+from domain.facts import Fact, data_from_text
 from domain.rulebook import Rulebook
 from domain.rules.timeline_state import Retraction
 from projections import alert_changes, read_indexes, retraction_reads
@@ -255,7 +255,7 @@ def facts_from_rows(rows: Sequence[Any]) -> list[Fact]:
             type=r["type"],
             occurred_at=datetime.fromisoformat(r["occurred_at"]),
             recorded_at=datetime.fromisoformat(r["recorded_at"]),
-            data=data_from_json(r["type"], json.loads(r["data"])),
+            data=data_from_text(r["type"], r["data"]),
             actor_role=r["actor_role"],
             actor_id=r["actor_id"],
             source=r["source"],
