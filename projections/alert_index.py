@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.alerts import Alert
-from domain.facts import Fact, data_from_json
+from domain.facts import Fact, data_from_text
 from domain.rulebook import Rulebook
-from domain.rules.engine import FAR_FUTURE, evaluate, evaluate_authorization, next_deadline
 from domain.rules.timeline_state import Retraction
 from projections import alert_changes, read_indexes, retraction_reads
+from projections.alert_judging import Judging
 from projections.measure_views import utc_key
 from projections.retraction_reads import ROW_OF_EVENT, chain_rows, provider_retractions
 from store.sql import Dialect, SqlCursor
@@ -177,18 +177,24 @@ class AlertIndex:
         """
         self._retracted = {}  # read once per provider per call, not once per measure
         judged = set() if judged is None else judged
+        judging = self._judging()
         measures, clients = self._touched(c, after, upto)
-        for provider_id, client_id in clients:
-            if ("client", provider_id, client_id) in judged:
-                continue
+        fresh_clients = [k for k in sorted(clients) if ("client", *k) not in judged]
+        for provider_id, client_id in fresh_clients:
             judged.add(("client", provider_id, client_id))
             measures.update(self._measures_of_client(c, provider_id, client_id))
-            self._judge_authorizations(c, provider_id, client_id)
+        judging.clients(c, fresh_clients)
         fresh = sorted(m for m in measures if ("measure", *m) not in judged)
-        for provider_id, measure_id in fresh:
-            judged.add(("measure", provider_id, measure_id))
-            self._judge_measure(c, provider_id, measure_id)
+        judged.update(("measure", *m) for m in fresh)
+        judging.measures(c, fresh)
         return len(fresh)
+
+    def _judging(self) -> Judging:
+        """Batched reads, orders read once per client, only changed alert rows written
+        (projections/alert_judging.py)."""
+        return Judging(
+            self.rulebook, FACT_ROWS, ALERT_COLUMNS, _alert_row, facts_from_rows, self._retractions
+        )
 
     def _touched(
         self, c: SqlCursor, after: int, upto: int
@@ -219,36 +225,15 @@ class AlertIndex:
         return [(provider_id, r["ref"]) for r in rows]
 
     def _judge_measure(self, c: SqlCursor, provider_id: str, measure_id: str) -> None:
-        facts = facts_from_rows(c.execute(FACTS_OF_MEASURE, [provider_id, measure_id]).fetchall())
-        client_id = max(facts, key=lambda f: f.position or 0).client_id if facts else ""
-        orders = self._orders(c, provider_id, client_id)
-        retracted = self._retractions(c, provider_id)
-        alerts = evaluate(facts, orders, self.rulebook, FAR_FUTURE, retracted)
-        c.execute(DELETE_MEASURE_ALERTS, [provider_id, measure_id])
-        c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
-        last = max((f.occurred_at for f in facts), default=None)
-        due = next_deadline(facts, orders, self.rulebook, last, retracted) if last else None
-        c.execute(
-            "UPDATE view_status SET next_deadline = ?, next_deadline_rule = ? "
-            "WHERE provider_id = ? AND measure_id = ?",
-            [due[0].isoformat() if due else None, due[1] if due else None, provider_id, measure_id],
-        )
+        self._judging().measures(c, [(provider_id, measure_id)])
 
     def _judge_authorizations(self, c: SqlCursor, provider_id: str, client_id: str) -> None:
-        orders = self._orders(c, provider_id, client_id)
-        alerts = evaluate_authorization(
-            orders, self.rulebook, FAR_FUTURE, self._retractions(c, provider_id)
-        )
-        c.execute(DELETE_CLIENT_ALERTS, [provider_id, client_id])
-        c.executemany(_insert_alert(), [_alert_row(a, client_id) for a in alerts])
+        self._judging().clients(c, [(provider_id, client_id)])
 
     def _retractions(self, c: SqlCursor, provider_id: str) -> dict[str, tuple[Retraction, ...]]:
         if provider_id not in self._retracted:
             self._retracted[provider_id] = retractions(c, provider_id)
         return self._retracted[provider_id]
-
-    def _orders(self, c: SqlCursor, provider_id: str, client_id: str) -> list[Fact]:
-        return facts_from_rows(c.execute(ORDERS_OF_CLIENT, [provider_id, client_id]).fetchall())
 
 
 def retractions(c: SqlCursor, provider_id: str) -> dict[str, tuple[Retraction, ...]]:
@@ -270,7 +255,7 @@ def facts_from_rows(rows: Sequence[Any]) -> list[Fact]:
             type=r["type"],
             occurred_at=datetime.fromisoformat(r["occurred_at"]),
             recorded_at=datetime.fromisoformat(r["recorded_at"]),
-            data=data_from_json(r["type"], json.loads(r["data"])),
+            data=data_from_text(r["type"], r["data"]),
             actor_role=r["actor_role"],
             actor_id=r["actor_id"],
             source=r["source"],

@@ -35,9 +35,12 @@ from projections import (
     retraction_reads,
 )
 from projections import alert_index as ai
+from projections import alert_judging as aj
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
+C2, M2 = "cl-0002", "WZD-00002"
+COLUMNS = ", ".join(ai.ALERT_COLUMNS)
 
 # (name, SQL, parameters, the index SQLite must use, the index PostgreSQL must use)
 HOT: list[tuple[str, str, list[Any], str, str]] = [
@@ -61,6 +64,20 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
      "view_alerts_client"),
     ("timeline of a measure", queries.TIMELINE, [P, M], "view_timeline_stream",
      "view_timeline_stream"),
+    # A refresh's batched reads and writes (projections/alert_judging.py), for two refs.
+    ("facts of measures", ai.FACT_ROWS + aj.FACTS_OF_MEASURES.format(marks="?,?"), [P, M, M2],
+     "view_timeline_stream", "view_timeline_stream"),
+    ("orders of clients", ai.FACT_ROWS + aj.ORDERS_OF_CLIENTS.format(marks="?,?"), [P, C, C2],
+     "view_timeline_client_ref", "view_timeline_client_ref"),
+    ("stored alerts of measures", aj.STORED_OF_MEASURES.format(columns=COLUMNS, marks="?,?"),
+     [P, M, M2], "view_alerts_measure", "view_alerts_measure"),
+    ("stored authorisation alerts of clients",
+     aj.STORED_OF_CLIENTS.format(columns=COLUMNS, marks="?,?"), [P, C, C2],
+     "view_alerts_client", "view_alerts_client"),
+    ("an alert by its id", aj.DELETE_ALERT, ["a1"], "sqlite_autoindex_view_alerts_1",
+     "view_alerts_pkey"),
+    ("a measure's deadline", aj.UPDATE_DEADLINE, [None, None, P, M],
+     "sqlite_autoindex_view_status_1", "view_status_pkey"),
 ]  # fmt: skip
 
 

@@ -178,10 +178,13 @@ class MeasureFindings:
             for pos in range(start, len(self._lateness)):
                 pieces[(_LATE, pos)] = [self._lateness[pos]]
             return
-        old = len(self._lateness)
-        self._lateness = self._frame(late.current())
-        for pos in range(max(old, len(self._lateness))):
-            pieces[(_LATE, pos)] = self._lateness[pos : pos + 1]
+        before = self._lateness
+        self._lateness = late.current()  # grouped findings come framed, unchanged ones kept
+        after = self._lateness
+        for pos in range(max(len(before), len(after))):
+            was = before[pos] if pos < len(before) else None
+            if pos >= len(after) or after[pos] is not was:
+                pieces[(_LATE, pos)] = after[pos : pos + 1]
 
     def _rebuild(self, changed: set[str]) -> None:
         """Every piece again, after a refold, a new plan, or at the first moment; only the
@@ -191,6 +194,7 @@ class MeasureFindings:
         if fresh:
             plan = self._folder.plan
             self._framing = (None, None) if plan is None else (plan.framework, plan.category)
+            self._late.framing = self._framing
             framework = self._framing[0]
             self._live = [i for i, part in enumerate(PARTS) if part.applies(framework)]
             self._outputs = [[] for _ in PARTS]
@@ -211,7 +215,12 @@ class MeasureFindings:
             judged = [self._judged(part, each, state, applied) for applied in state.applications]
             self._apps[index] = judged
         late = self._late
-        self._lateness = self._frame(late.findings(self._folder.facts)) if late else []
+        if not late:
+            self._lateness = []
+        elif late.per_event:
+            self._lateness = self._frame(late.findings(self._folder.facts))
+        else:  # grouped: framed as they are built
+            self._lateness = late.findings(self._folder.facts)
 
     def _judged(
         self, part: Part, each: dict[int, list[Finding]], state: MeasureState, applied: Fact

@@ -85,7 +85,8 @@ class _Group:
         elif fact.recorded_at < self._visible[self._first]:
             self._first = at
 
-    def finding(self) -> Finding:
+    def finding(self, framework: str | None, category: str | None) -> Finding:
+        """The group's finding now, framed (`framed` of it, without the copy)."""
         visible, lags = tuple(self._visible), tuple(self._lags)
         return Finding(
             RULE,
@@ -93,6 +94,8 @@ class _Group:
             visible[self._first],
             tuple(self._ids),
             self._words(len(visible), self._longest),
+            framework=framework,
+            category=category,
             growth=Growth(visible, lags, self._words),
         )
 
@@ -103,8 +106,12 @@ class Lateness:
 
     def __init__(self, facts: Iterable[Fact], book: Rulebook) -> None:
         self.per_event = book.registration == "per_event"
+        #: The framework and category the grouped findings are stamped with (per event,
+        #: the caller frames them); set by the caller when the plan changes.
+        self.framing: tuple[str | None, str | None] = (None, None)
         self._late: dict[int, Finding | None] = {}
         self._groups: dict[str, _Group] = {}
+        self._by_group: dict[str, Finding] = {}  # each group's finding, kept while unchanged
         self._grouped: list[Finding] = []
         self._counting: list[Fact] = []  # the late facts that count, while only appending
         if not book.enabled("LATE-REGISTRATION"):
@@ -123,7 +130,7 @@ class Lateness:
         late = self._late
         self._counting = [fact for fact in counting if id(fact) in late]
         if not self.per_event:
-            self._groups = {}
+            self._groups, self._by_group = {}, {}
             self._regroup(self._counting)
         return self._current()
 
@@ -138,14 +145,20 @@ class Lateness:
         return len(added)
 
     def _regroup(self, added: Iterable[Fact]) -> None:
-        """`registration.grouped_findings` of every late fact that counts, after `added`."""
-        groups = self._groups
+        """`registration.grouped_findings` of every late fact that counts, after `added`:
+        only the groups `added` joined get a new finding, the others keep theirs (the same
+        object, so a sweep can tell they did not change)."""
+        groups, by_group = self._groups, self._by_group
+        touched: set[str] = set()
         for fact in added:
             occurrence = _occurrence(fact)
             if occurrence not in groups:
                 groups[occurrence] = _Group(occurrence, self._lag)
             groups[occurrence].add(fact)
-        self._grouped = [groups[key].finding() for key in sorted(groups)]
+            touched.add(occurrence)
+        for occurrence in touched:
+            by_group[occurrence] = groups[occurrence].finding(*self.framing)
+        self._grouped = [by_group[key] for key in sorted(groups)]
 
     def current(self) -> list[Finding]:
         return self._current()

@@ -142,6 +142,18 @@ class Period:
             end = self._extended(end)
         return end
 
+    def within(self, start: datetime, end: datetime) -> bool:
+        """`end <= self.after(start)`, without the calendar arithmetic when the elapsed time
+        alone decides: every registration is checked against the lag, and a file loaded
+        long after the events has each lag far beyond it (`span`)."""
+        elapsed = end - start
+        shortest, longest = span(self)
+        if elapsed <= shortest:
+            return True
+        if longest is not None and elapsed > longest:
+            return False
+        return end <= self.after(start)
+
     def _extended(self, end: datetime) -> datetime:
         """Wzd 29 lid 4, Wvggz 7:4, 8:12 lid 1: ending on a non-working day, the term runs
         to the end of the next working day."""
@@ -157,6 +169,36 @@ class Period:
         if self.extension is not None:
             text += " (to the next working day when it ends on a weekend or holiday)"
         return text
+
+
+#: The most a wall-clock day can differ from 24 elapsed hours, with room to spare: a zone
+#: changes its offset by an hour for DST, and once in a long while by a whole day (Samoa, 2011).
+_OFFSET_SWING = timedelta(days=2)
+
+
+@cache
+def span(period: Period) -> tuple[timedelta, timedelta | None]:
+    """Bounds of `period.after(t) - t` over every `t`: shortest and longest (None: no bound
+    is worth computing, e.g. an extension over a configured list of non-working days).
+
+    Hours are exact; days and weeks on a wall clock differ from elapsed time by at most the
+    zone's offset swing; a month lasts 28 to 31 days; an extension only lengthens a term.
+    `tests/test_rules_period_span.py` checks the bounds against `after` on random moments.
+    """
+    amount = period.amount
+    if period.unit == "hour" or (period.clock.zone is None and period.unit in _SECONDS):
+        exact = _elapsed(period.unit, amount)
+        shortest, longest = exact, exact
+    elif period.unit in _SECONDS:
+        exact = _elapsed(period.unit, amount)
+        shortest, longest = exact - _OFFSET_SWING, exact + _OFFSET_SWING
+    else:
+        months = amount * (12 if period.unit == "year" else 1)
+        shortest = timedelta(days=28 * months) - _OFFSET_SWING
+        longest = timedelta(days=31 * months) + _OFFSET_SWING
+    if period.extension is not None:
+        return shortest, None
+    return max(shortest, timedelta(0)), longest
 
 
 @lru_cache(maxsize=1 << 16)

@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from domain.facts import Fact
 from domain.rulebook import AuthorizationKindRules, Limit, Period, Rulebook
@@ -66,7 +67,7 @@ def late_registration(facts: Iterable[Fact], book: Rulebook) -> Iterator[Finding
 
 def is_late(fact: Fact, lag: Limit, book: Rulebook) -> bool:
     """Recorded after the lag, and judged at all (not history from before onboarding)."""
-    if fact.recorded_at <= lag.period.after(fact.occurred_at):
+    if lag.period.within(fact.occurred_at, fact.recorded_at):
         return False
     start = book.onboarding.get(fact.provider_id)
     return start is None or fact.occurred_at >= start
@@ -134,10 +135,14 @@ class LateWords:
         )
 
 
+@lru_cache(maxsize=1 << 12)
 def lag_words(lag: timedelta) -> str:
     """A lag as a compliance officer says it, in its two largest units: "12 days",
     "7 days and 3 hours", "5 hours"; "more than 7 days" when the rest is left out, so a
-    lag of 7 days and 1 second never reads as exactly the limit."""
+    lag of 7 days and 1 second never reads as exactly the limit.
+
+    Cached: a grouped finding is rebuilt as each late event joins it, mostly with the same
+    longest lag, and a file loaded long after its events makes every event late."""
     seconds = int(lag.total_seconds())
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
