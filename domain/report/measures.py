@@ -120,15 +120,21 @@ def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
         proposal = proposals[-1].data if proposals else None
         client_id = grouped.clients[measure_id]
         if client_id not in titled:
-            titled[client_id] = [
-                _Title(o.kind, o.window, o)
-                for o in grouped.orders.get(client_id, ())
-                if o.kind in WVGGZ_TITLES
-            ]
+            titled[client_id] = wvggz_titles(grouped.orders.get(client_id, ()))
         orders = titled[client_id]
         category = proposal.category if proposal else None
+        planned_emergency = bool(getattr(proposal, "emergency", False))
         applications = tuple(
-            _application(f, proposal, orders, category, period)
+            application(
+                f.event_id,
+                f.occurred_at,
+                f.data.ended_at,
+                f.data.emergency,
+                planned_emergency,
+                orders,
+                category,
+                period,
+            )
             for f in facts
             if f.type == "measure.applied" and period.received(f.occurred_at, f.data.ended_at)
         )
@@ -156,18 +162,28 @@ class _Title:
     order: Authorization
 
 
-def _application(
-    fact: Fact,
-    proposal: object | None,
+def wvggz_titles(orders: Iterable[Authorization]) -> list[_Title]:
+    """A client's Wvggz titles (art. 3:1 a-d) with their windows."""
+    return [_Title(o.kind, o.window, o) for o in orders if o.kind in WVGGZ_TITLES]
+
+
+def application(
+    event_id: str,
+    applied_at: datetime,
+    ended_at: datetime | None,
+    emergency: bool | None,
+    planned_emergency: bool,
     orders: Sequence[_Title],
     category: str | None,
     period: HalfYear,
 ) -> Application:
-    """An application is unplanned when it says so, or when its measure was an emergency."""
-    emergency = fact.data.emergency
+    """An application is unplanned when it says so, or when its measure was an emergency
+    (`planned_emergency`: its latest proposal's)."""
     if emergency is None:
-        emergency = bool(getattr(proposal, "emergency", False))
-    moment = max(fact.occurred_at, period.start)
+        emergency = planned_emergency
+    if not orders:
+        return Application(event_id, applied_at, ended_at, emergency, ())
+    moment = max(applied_at, period.start)
     titles = sorted(
         {
             title.kind
@@ -175,6 +191,4 @@ def _application(
             if title.window.holds(moment) and title.order.covers(category)
         }
     )
-    return Application(
-        fact.event_id, fact.occurred_at, fact.data.ended_at, emergency, tuple(titles)
-    )
+    return Application(event_id, applied_at, ended_at, emergency, tuple(titles))

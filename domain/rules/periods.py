@@ -54,6 +54,9 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 _SECONDS = {"hour": 3600, "day": 86400, "week": 7 * 86400}
+#: More than a zone's UTC offset changes between two moments a period apart on its wall
+#: (Europe/Amsterdam: an hour; the most any zone changed at once: a day).
+_OFFSET_SLACK = timedelta(days=2)
 
 
 @cache
@@ -141,6 +144,24 @@ class Period:
         if self.extension is not None:
             end = self._extended(end)
         return end
+
+    def spans(self) -> tuple[timedelta, timedelta | None]:
+        """Bounds on `after(moment) - moment` over every moment: at least the first, at most
+        the second (None when no bound is claimed: an extension to a working day).
+
+        A caller comparing many moments with one period (a report's late registrations)
+        calls `after` only for a gap between the two, where the calendar decides.
+        """
+        amount = self.amount
+        if self.unit == "month":
+            low, high = timedelta(days=28 * amount), timedelta(days=31 * amount)
+        elif self.unit == "year":
+            low, high = timedelta(days=365 * amount), timedelta(days=366 * amount)
+        else:
+            low = high = _elapsed(self.unit, amount)
+        if self.clock.zone is not None and self.unit != "hour":
+            low, high = low - _OFFSET_SLACK, high + _OFFSET_SLACK
+        return max(low, timedelta(0)), None if self.extension is not None else high
 
     def _extended(self, end: datetime) -> datetime:
         """Wzd 29 lid 4, Wvggz 7:4, 8:12 lid 1: ending on a non-working day, the term runs
