@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from domain.report.overview import Overview, compute_from_rows
 from domain.report.period import HalfYear
+from ledger import cyclic_gc
 from ledger.keys import report_key
 from ledger.report_alerts import judged_at
 from ledger.service import Ledger
@@ -29,10 +30,11 @@ def from_rows(
     judged = judged_at(ledger, at, period, provider, wanted)
     if judged is None:
         return None
-    rows = {p: period_rows(ledger.sql, at, p, period) for p in wanted}
-    if ledger.views.position() != at:
-        return None  # rebuilt or moved while read: fold the facts instead
-    book = ledger.alert_index.index.rulebook
-    overview = compute_from_rows(rows, period, book, report_key(ledger.report_key_path), judged)
+    book, key = ledger.alert_index.index.rulebook, report_key(ledger.report_key_path)
+    with cyclic_gc.paused():  # hundreds of thousands of tuples, none in a cycle
+        rows = {p: period_rows(ledger.sql, at, p, period) for p in wanted}
+        if ledger.views.position() != at:
+            return None  # rebuilt or moved while read: fold the facts instead
+        overview = compute_from_rows(rows, period, book, key, judged)
     named = {(p, m): client for p, r in rows.items() for m, client in r.clients.items()}
     return overview, named

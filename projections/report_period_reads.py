@@ -15,27 +15,41 @@ which `ledger.report_rows` checks before and after reading them.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from domain.report.period import HalfYear
 from domain.report.period_rows import AppliedRow, DatedRow, PeriodRows, ProposalRow
 from projections.alert_index import FACT_ROWS, facts_from_rows
-from store.sql import SQLITE, SqlCursor, SqlRunner, utc_key
+from projections.read_indexes import json_field
+from store.sql import SQLITE, Dialect, SqlCursor, SqlRunner, utc_key
 
 #: One pass over the provider's rows: the applications that occurred before the period's
 #: end (an episode begun earlier can reach into it), every proposal and retraction, and the
-#: two clocks of every fact that occurred in the period. Data is read only where it is
-#: folded.
+#: two clocks of every fact that occurred in the period. The fields of data that are folded
+#: are taken out of it by the database ({f1}..{f4}, by type), so no row is parsed here.
 PERIOD_ROWS = (
     "SELECT kind, ref, event_id, type, occurred_at, occurred_utc, recorded_at, "
-    "CASE WHEN type IN ('measure.applied', 'measure.proposed', 'event.retracted') "
-    "THEN data END AS data FROM view_timeline WHERE provider_id = ? AND position <= ? AND ("
+    "CASE type WHEN 'measure.applied' THEN {ended_at} WHEN 'measure.proposed' THEN {framework} "
+    "WHEN 'event.retracted' THEN {retracts_event_id} END, "
+    "CASE type WHEN 'measure.applied' THEN {emergency} WHEN 'measure.proposed' THEN {category} "
+    "END, CASE type WHEN 'measure.proposed' THEN {location_id} END, "
+    "CASE type WHEN 'measure.proposed' THEN {emergency} END "
+    "FROM view_timeline WHERE provider_id = ? AND position <= ? AND ("
     "(type = 'measure.applied' AND occurred_utc < ?) "
     "OR type IN ('measure.proposed', 'event.retracted') "
     "OR (occurred_utc >= ? AND occurred_utc < ?))"
 )
+_FIELDS = ("ended_at", "framework", "retracts_event_id", "emergency", "category", "location_id")
+#: A JSON boolean as either database gives it out as text or number.
+_BOOLEAN = {None: None, 1: True, 0: False, "true": True, "false": False}  # 1 is True
+
+
+def period_rows_query(dialect: Dialect) -> str:
+    fields = {name: json_field(dialect, "data", name) for name in _FIELDS}
+    return dialect.sql(PERIOD_ROWS.format(**fields))
+
+
 ORDERS_UP_TO = FACT_ROWS + "WHERE provider_id = ? AND kind = 'authorization' AND position <= ?"
 #: The client each measure named last (the highest position): the status view keeps it,
 #: and it is read only when the views stand at the report's position (`ledger.report_rows`).
@@ -62,20 +76,21 @@ def period_rows(sql: SqlRunner, position: int, provider_id: str, period: HalfYea
         orders = facts_from_rows(c.execute(ORDERS_UP_TO, [provider_id, position]).fetchall())
         chains: dict[str, list[tuple[str, datetime]]] = {}
         raw = _tuples(c)
-        raw.execute(c.dialect.sql(PERIOD_ROWS), (provider_id, position, end, start, end))
-        for kind, ref, event_id, type_, occurred_at, utc, recorded_at, data in raw:
+        raw.execute(period_rows_query(c.dialect), (provider_id, position, end, start, end))
+        for kind, ref, event_id, type_, occurred_at, utc, recorded_at, f1, f2, f3, f4 in raw:
             occurred = _parse(occurred_at)
             if start <= utc < end:
                 measure = ref if kind == "measure" else None
                 dated.append((measure, event_id, occurred, _parse(recorded_at)))
             if type_ == "measure.applied":
                 if utc < end:
-                    applied.append(_applied(ref, event_id, occurred, json.loads(data)))
+                    ended = None if f1 is None else _parse(f1)
+                    applied.append((ref, event_id, occurred, ended, _BOOLEAN[f2]))
             elif type_ == "measure.proposed":
-                proposals.append(_proposal(ref, event_id, occurred, json.loads(data)))
+                emergency = bool(_BOOLEAN[f4])  # absent: the default, not an emergency
+                proposals.append((ref, event_id, occurred, f1, f2, f3, emergency))
             elif type_ == "event.retracted":
-                target = json.loads(data)["retracts_event_id"]
-                chains.setdefault(target, []).append((event_id, occurred))
+                chains.setdefault(f1, []).append((event_id, occurred))
         wanted = {row[0] for row in applied}
         clients = {
             r["measure_id"]: r["client_id"]
@@ -84,29 +99,6 @@ def period_rows(sql: SqlRunner, position: int, provider_id: str, period: HalfYea
         }
     retractions = {t: tuple(sorted(e, key=lambda r: (r[1], r[0]))) for t, e in chains.items()}
     return PeriodRows(provider_id, applied, proposals, retractions, orders, clients, dated)
-
-
-def _applied(ref: str, event_id: str, occurred: datetime, data: dict[str, Any]) -> AppliedRow:
-    ended = data.get("ended_at")
-    return (
-        ref,
-        event_id,
-        occurred,
-        None if ended is None else _parse(ended),
-        data.get("emergency"),
-    )
-
-
-def _proposal(ref: str, event_id: str, occurred: datetime, data: dict[str, Any]) -> ProposalRow:
-    return (
-        ref,
-        event_id,
-        occurred,
-        data["framework"],
-        data["category"],
-        data.get("location_id"),
-        bool(data.get("emergency", False)),
-    )
 
 
 def _tuples(c: SqlCursor) -> Any:

@@ -121,8 +121,8 @@ def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
         client_id = grouped.clients[measure_id]
         if client_id not in titled:
             titled[client_id] = wvggz_titles(grouped.orders.get(client_id, ()))
-        orders = titled[client_id]
         category = proposal.category if proposal else None
+        orders = covering(titled[client_id], category)
         planned_emergency = bool(getattr(proposal, "emergency", False))
         applications = tuple(
             application(
@@ -132,7 +132,6 @@ def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
                 f.data.emergency,
                 planned_emergency,
                 orders,
-                category,
                 period,
             )
             for f in facts
@@ -167,28 +166,28 @@ def wvggz_titles(orders: Iterable[Authorization]) -> list[_Title]:
     return [_Title(o.kind, o.window, o) for o in orders if o.kind in WVGGZ_TITLES]
 
 
+def covering(orders: Sequence[_Title], category: str | None) -> list[_Title]:
+    """The titles that allow the measure's form: decided once per measure, not per use."""
+    return [title for title in orders if title.order.covers(category)]
+
+
 def application(
     event_id: str,
     applied_at: datetime,
     ended_at: datetime | None,
     emergency: bool | None,
     planned_emergency: bool,
-    orders: Sequence[_Title],
-    category: str | None,
+    titles: Sequence[_Title],
     period: HalfYear,
 ) -> Application:
     """An application is unplanned when it says so, or when its measure was an emergency
-    (`planned_emergency`: its latest proposal's)."""
+    (`planned_emergency`: its latest proposal's). `titles`: its client's Wvggz titles that
+    cover its form (`covering`); those in force when it was given (or from the period's
+    start) are its titles."""
     if emergency is None:
         emergency = planned_emergency
-    if not orders:
+    if not titles:
         return Application(event_id, applied_at, ended_at, emergency, ())
-    moment = max(applied_at, period.start)
-    titles = sorted(
-        {
-            title.kind
-            for title in orders
-            if title.window.holds(moment) and title.order.covers(category)
-        }
-    )
-    return Application(event_id, applied_at, ended_at, emergency, tuple(titles))
+    moment = max(applied_at, period.start_utc)  # an instant: either copy of the start
+    kinds = sorted({title.kind for title in titles if title.window.holds(moment)})
+    return Application(event_id, applied_at, ended_at, emergency, tuple(kinds))

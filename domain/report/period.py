@@ -71,6 +71,11 @@ class HalfYear:
         return self._end
 
     @property
+    def start_utc(self) -> datetime:
+        """The start as a UTC time: the same instant, compared faster with a fact's time."""
+        return self._start_utc
+
+    @property
     def first_day(self) -> date:
         return self.start.date()
 

@@ -23,6 +23,7 @@ from domain.lifecycle import TYPE_RANK, care_order
 from domain.report.measures import (
     MeasureInPeriod,
     application,
+    covering,
     stand_retracted,
     wvggz_titles,
 )
@@ -88,6 +89,7 @@ def measures_of(
         proposal = latest.get(measure_id)
         category = proposal[4] if proposal else None
         emergency = proposal[6] if proposal else False
+        titles = covering(titled[client_id], category)
         applied = sorted(received[measure_id], key=lambda r: (r[2], r[1]))
         result.append(
             MeasureInPeriod(
@@ -98,10 +100,7 @@ def measures_of(
                 category=category,
                 location=(proposal[5] or None) if proposal else None,
                 applications=tuple(
-                    application(
-                        r[1], r[2], r[3], r[4], emergency, titled[client_id], category, period
-                    )
-                    for r in applied
+                    application(r[1], r[2], r[3], r[4], emergency, titles, period) for r in applied
                 ),
             )
         )
