@@ -31,7 +31,8 @@ from ledger.reporting import make_report
 from ledger.service import Ledger
 from ledger.settings import Settings
 from projections.report_facts import facts_up_to
-from projections.report_period_reads import period_rows, providers_up_to
+from projections.report_period_reads import period_rows, period_rows_query, providers_up_to
+from store.sql import utc_key
 from synthetic import generate
 from tests.conftest import event, messages
 
@@ -279,3 +280,28 @@ def test_drawn_stories_give_the_same_report_both_ways(
                     assert_same_both_ways(ledger)
         finally:
             ledger.close()
+
+
+def test_the_period_query_reads_one_provider_by_its_position_index(ledger: Ledger) -> None:
+    """The one pass is a range of the provider's rows up to N on its position index (the
+    other providers' rows are never read); on PostgreSQL, scans disabled, an index of the
+    provider's rows."""
+    counts, _ = ledger.submit(messages(*generate(measures=10, seed=2), *edge_cases()))
+    assert counts.rejected == 0
+    period = HalfYear.parse("2026H1")
+    query = period_rows_query(ledger.sql.dialect)
+    params = (P, ledger.views.position(), *[utc_key(period.end), utc_key(period.start)])
+    params = (*params, utc_key(period.end))
+    with ledger.sql.transaction(commit=True) as c:
+        if ledger.sql.dialect.name == "postgresql":
+            c.execute("ANALYZE")
+            c.execute("SET LOCAL enable_seqscan = off")
+            c.raw.execute("EXPLAIN " + query, params)
+            plan = " ".join(str(next(iter(r.values()))) for r in c.raw.fetchall())
+            # its pick among the provider's indexes suits the test store's size only
+            assert "Seq Scan" not in plan and "Index Cond: (provider_id = " in plan, plan
+        else:
+            c.raw.execute("EXPLAIN QUERY PLAN " + query, params)
+            details = [r["detail"] for r in c.raw.fetchall()]
+            assert details[0].startswith("SEARCH"), details
+            assert "view_timeline_provider_position" in details[0], details
