@@ -50,10 +50,7 @@ def clients_in(made: Made) -> list[tuple[str, str]]:
     (they are counted as left out), each named as the report names it: by the client its
     measure's events named last.
     """
-    named: dict[tuple[str, str], str] = {}
-    for fact in sorted(made.facts, key=lambda f: f.position or 0):
-        if fact.measure_id is not None:
-            named[(fact.provider_id, fact.measure_id)] = fact.client_id
+    named = made.named
     found = set()
     for provider_id in made.document.body.providers:
         for measure_id in made.overview.sources.get(("providers", provider_id), set()):

@@ -10,8 +10,9 @@ changed since, and which events changed it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +22,6 @@ from domain.report.document import (
     Binding,
     BoundCheckpoint,
     ReportDocument,
-    behind,
     bind,
     body_sha256,
     differences,
@@ -30,6 +30,8 @@ from domain.report.overview import Overview, compute, report_key_id
 from domain.report.period import HalfYear
 from ledger.keys import report_key
 from ledger.report_alerts import judged_at
+from ledger.report_changes import events_behind
+from ledger.report_rows import from_rows
 from ledger.service import Ledger
 from projections.alert_index import fingerprint
 from projections.report_facts import facts_up_to
@@ -45,11 +47,19 @@ class BindingError(Exception):
     """The ledger is not the state a report names, or its checkpoint does not hold: exit 1."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Made:
     document: ReportDocument
     overview: Overview
-    facts: list[Fact]
+    #: (provider, measure) -> the client its events named last, of the measures behind it
+    named: dict[tuple[str, str], str]
+    #: every fact at the report's position, read when asked for (a report made from the
+    #: narrow rows did not read them)
+    read_facts: Callable[[], list[Fact]] = field(repr=False, compare=False)
+
+    @cached_property
+    def facts(self) -> list[Fact]:
+        return self.read_facts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,12 @@ def make_report(
 ) -> Made:
     checkpoint = _covering_checkpoint(ledger, position)
     at = checkpoint.position if position is None else position
+    if ledger.views.position() < at:
+        ledger.catch_up()
+    quick = from_rows(ledger, period, at, provider)
+    if quick is not None:
+        overview, named = quick
+        return _bound(ledger, overview, at, checkpoint, provider, named, None)
     facts = _facts(ledger, at, provider)
     return _made(ledger, period, at, checkpoint, facts, provider)
 
@@ -97,6 +113,25 @@ def _made(
         providers=[provider] if provider is not None else None,
         judged=judged_at(ledger, at, period, provider, wanted),
     )
+    named = {}
+    for fact in sorted(facts, key=lambda f: f.position or 0):
+        if fact.measure_id is not None:
+            named[(fact.provider_id, fact.measure_id)] = fact.client_id
+    return _bound(ledger, overview, at, checkpoint, provider, named, facts)
+
+
+def _bound(
+    ledger: Ledger,
+    overview: Overview,
+    at: int,
+    checkpoint: Checkpoint,
+    provider: str | None,
+    named: dict[tuple[str, str], str],
+    facts: list[Fact] | None,
+) -> Made:
+    """The overview bound to the ledger state it was made from."""
+    rulebook = ledger.alert_index.index.rulebook
+    key = _key(ledger)
     binding = Binding(
         position=at,
         head_hash=_head_hash(ledger, at),
@@ -112,7 +147,11 @@ def _made(
         report_key_id=report_key_id(key),
         provider_id=provider,
     )
-    return Made(bind(overview.body, binding), overview, facts)
+    if facts is None:
+        return Made(
+            bind(overview.body, binding), overview, named, lambda: _facts(ledger, at, provider)
+        )
+    return Made(bind(overview.body, binding), overview, named, lambda: facts)
 
 
 def check_report(ledger: Ledger, text: str) -> CheckResult:
@@ -176,7 +215,7 @@ def check_report(ledger: Ledger, text: str) -> CheckResult:
         return CheckResult(True, at, upto, latest.checkpoint_id)
     later = [f for f in everything if (f.position or 0) > at]
     found = tuple(
-        Change(path, old, new, _events_behind(path, own, now, later, everything))
+        Change(path, old, new, events_behind(path, own, now, later, everything))
         for path, old, new in changes
     )
     return CheckResult(False, at, upto, latest.checkpoint_id, found)
@@ -184,45 +223,6 @@ def check_report(ledger: Ledger, text: str) -> CheckResult:
 
 def _describe(path: Sequence[str], old: Any, new: Any) -> str:
     return f"{' / '.join(path)}: {old} -> {new}"
-
-
-def _events_behind(
-    path: tuple[str, ...], own: Made, now: Made, later: list[Fact], everything: list[Fact]
-) -> tuple[dict[str, Any], ...]:
-    """The events after the report's position that touch the measures behind a changed cell.
-
-    A retraction counts for the measure of the event it retracts; an authorisation for
-    every measure of its client.
-    """
-    if len(path) < 2:
-        return ()
-    provider = path[1]
-    measures = behind(path, own.overview.sources) | behind(path, now.overview.sources)
-    of_event = {f.event_id: f for f in everything if f.provider_id == provider}
-    clients = {f.client_id for f in everything if f.measure_id in measures}
-    hits = []
-    for f in later:
-        if f.provider_id != provider:
-            continue
-        targets = _down_the_chain(f, of_event)
-        touched = (
-            f.measure_id in measures
-            or (f.measure_id is None and f.client_id in clients)
-            or any(t.measure_id in measures for t in targets)
-            or any(t.measure_id is None and t.client_id in clients for t in targets)
-        )
-        if touched:
-            hits.append(
-                {
-                    "position": f.position,
-                    "event_id": f.event_id,
-                    "type": f.type,
-                    "measure_id": f.measure_id,
-                    "occurred_at": f.occurred_at.isoformat(),
-                    "recorded_at": f.recorded_at.isoformat(),
-                }
-            )
-    return tuple(hits)
 
 
 def _covering_checkpoint(ledger: Ledger, position: int | None) -> Checkpoint:
@@ -283,16 +283,3 @@ def _key(ledger: Ledger) -> bytes:
 
 def _key_id(ledger: Ledger) -> str:
     return report_key_id(_key(ledger))
-
-
-def _down_the_chain(fact: Fact, of_event: dict[str, Fact]) -> list[Fact]:
-    """What a retraction can change: the event it names and, when that is a retraction
-    too, what that one names, and so on (retracting a retraction restores its target)."""
-    found: list[Fact] = []
-    while fact.type == "event.retracted":
-        target = of_event.get(fact.data.retracts_event_id)
-        if target is None or target in found:
-            break
-        found.append(target)
-        fact = target
-    return found

@@ -120,15 +120,20 @@ def in_period(grouped: Facts, period: HalfYear) -> list[MeasureInPeriod]:
         proposal = proposals[-1].data if proposals else None
         client_id = grouped.clients[measure_id]
         if client_id not in titled:
-            titled[client_id] = [
-                _Title(o.kind, o.window, o)
-                for o in grouped.orders.get(client_id, ())
-                if o.kind in WVGGZ_TITLES
-            ]
-        orders = titled[client_id]
+            titled[client_id] = wvggz_titles(grouped.orders.get(client_id, ()))
         category = proposal.category if proposal else None
+        orders = covering(titled[client_id], category)
+        planned_emergency = bool(getattr(proposal, "emergency", False))
         applications = tuple(
-            _application(f, proposal, orders, category, period)
+            application(
+                f.event_id,
+                f.occurred_at,
+                f.data.ended_at,
+                f.data.emergency,
+                planned_emergency,
+                orders,
+                period,
+            )
             for f in facts
             if f.type == "measure.applied" and period.received(f.occurred_at, f.data.ended_at)
         )
@@ -156,25 +161,33 @@ class _Title:
     order: Authorization
 
 
-def _application(
-    fact: Fact,
-    proposal: object | None,
-    orders: Sequence[_Title],
-    category: str | None,
+def wvggz_titles(orders: Iterable[Authorization]) -> list[_Title]:
+    """A client's Wvggz titles (art. 3:1 a-d) with their windows."""
+    return [_Title(o.kind, o.window, o) for o in orders if o.kind in WVGGZ_TITLES]
+
+
+def covering(orders: Sequence[_Title], category: str | None) -> list[_Title]:
+    """The titles that allow the measure's form: decided once per measure, not per use."""
+    return [title for title in orders if title.order.covers(category)]
+
+
+def application(
+    event_id: str,
+    applied_at: datetime,
+    ended_at: datetime | None,
+    emergency: bool | None,
+    planned_emergency: bool,
+    titles: Sequence[_Title],
     period: HalfYear,
 ) -> Application:
-    """An application is unplanned when it says so, or when its measure was an emergency."""
-    emergency = fact.data.emergency
+    """An application is unplanned when it says so, or when its measure was an emergency
+    (`planned_emergency`: its latest proposal's). `titles`: its client's Wvggz titles that
+    cover its form (`covering`); those in force when it was given (or from the period's
+    start) are its titles."""
     if emergency is None:
-        emergency = bool(getattr(proposal, "emergency", False))
-    moment = max(fact.occurred_at, period.start)
-    titles = sorted(
-        {
-            title.kind
-            for title in orders
-            if title.window.holds(moment) and title.order.covers(category)
-        }
-    )
-    return Application(
-        fact.event_id, fact.occurred_at, fact.data.ended_at, emergency, tuple(titles)
-    )
+        emergency = planned_emergency
+    if not titles:
+        return Application(event_id, applied_at, ended_at, emergency, ())
+    moment = max(applied_at, period.start_utc)  # an instant: either copy of the start
+    kinds = sorted({title.kind for title in titles if title.window.holds(moment)})
+    return Application(event_id, applied_at, ended_at, emergency, tuple(kinds))

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 
 from domain.facts import Fact
 from domain.report.counting import Path, Sources, jeugdwet_section, wvggz_section, wzd_section
-from domain.report.measures import group, in_period
-from domain.report.model import ProviderReport, ReportBody
+from domain.report.measures import MeasureInPeriod, group, in_period
+from domain.report.model import (
+    DataQuality,
+    JeugdwetSection,
+    ProviderReport,
+    ReportBody,
+    WvggzSection,
+    WzdSection,
+)
 from domain.report.period import HalfYear
-from domain.report.quality import CriticalAlerts, data_quality
+from domain.report.period_rows import PeriodRows, late_of, measures_of, retracted_in
+from domain.report.quality import CriticalAlerts, data_quality, quality_of
 from domain.rulebook import Rulebook
 
 MIN_REPORT_KEY_BYTES = 32
@@ -82,14 +90,17 @@ def compute(
         )
         for p in wanted
     }
-    body = ReportBody(
+    return Overview(_body(period, rulebook, sections), sources)
+
+
+def _body(period: HalfYear, rulebook: Rulebook, sections: dict[str, ProviderReport]) -> ReportBody:
+    return ReportBody(
         period=period.name,
         start=period.start.isoformat(),
         end=period.end.isoformat(),
         rulebook_version=rulebook.version,
         providers=sections,
     )
-    return Overview(body, sources)
 
 
 def _provider(
@@ -104,6 +115,45 @@ def _provider(
     grouped = group(facts)
     measures = in_period(grouped, period)
     base: Path = ("providers", provider_id)
+    sections = _laws(provider_id, measures, period, key, sources)
+    quality = data_quality(
+        grouped, measures, period, rulebook, (*base, "data_quality"), sources, judged
+    )
+    return _section(provider_id, measures, sections, quality, sources)
+
+
+def compute_from_rows(
+    rows: Mapping[str, PeriodRows],
+    period: HalfYear,
+    rulebook: Rulebook,
+    key: bytes,
+    judged: Mapping[str, CriticalAlerts],
+) -> Overview:
+    """`compute` over the narrow rows of each provider in `rows` (`period_rows`), with the
+    critical alerts as the alert index holds them: the same body as `compute` over every
+    fact at that position."""
+    sources: Sources = {}
+    sections = {}
+    for provider_id in sorted(rows):
+        provider_rows = rows[provider_id]
+        retracted = retracted_in(provider_rows)
+        measures = measures_of(provider_rows, period, retracted)
+        laws = _laws(provider_id, measures, period, key, sources)
+        late = late_of(provider_rows, period, rulebook, retracted)
+        base: Path = ("providers", provider_id, "data_quality")
+        quality = quality_of(late, measures, base, sources, judged.get(provider_id, {}))
+        sections[provider_id] = _section(provider_id, measures, laws, quality, sources)
+    return Overview(_body(period, rulebook, sections), sources)
+
+
+def _laws(
+    provider_id: str,
+    measures: list[MeasureInPeriod],
+    period: HalfYear,
+    key: bytes,
+    sources: Sources,
+) -> tuple[WzdSection, WvggzSection, JeugdwetSection]:
+    base: Path = ("providers", provider_id)
     wzd = wzd_section(measures, period, (*base, "wzd"), sources)
     wvggz = wvggz_section(
         measures,
@@ -113,9 +163,18 @@ def _provider(
         sources,
     )
     jeugdwet = jeugdwet_section(measures, period, (*base, "jeugdwet"), sources)
-    quality = data_quality(
-        grouped, measures, period, rulebook, (*base, "data_quality"), sources, judged
-    )
+    return wzd, wvggz, jeugdwet
+
+
+def _section(
+    provider_id: str,
+    measures: list[MeasureInPeriod],
+    laws: tuple[WzdSection, WvggzSection, JeugdwetSection],
+    quality: DataQuality,
+    sources: Sources,
+) -> ProviderReport:
+    wzd, wvggz, jeugdwet = laws
+    base: Path = ("providers", provider_id)
     sources.setdefault(base, set()).update(m.measure_id for m in measures if m.applications)
     return ProviderReport(
         nothing_to_deliver=not (wzd.deliver or wvggz.deliver or jeugdwet.deliver),

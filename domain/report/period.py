@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -27,9 +27,13 @@ class HalfYear:
 
     year: int
     half: int
-    # The bounds, computed once: a report compares every fact with them.
+    # The bounds, computed once: a report compares every fact with them. The UTC copies
+    # name the same instants and compare faster with a fact's fixed-offset time than the
+    # zone's own (whose offset is looked up on every comparison).
     _start: datetime = field(init=False, repr=False, compare=False)
     _end: datetime = field(init=False, repr=False, compare=False)
+    _start_utc: datetime = field(init=False, repr=False, compare=False)
+    _end_utc: datetime = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         start = datetime(self.year, 1 if self.half == 1 else 7, 1, tzinfo=AMSTERDAM)
@@ -39,6 +43,8 @@ class HalfYear:
             end = datetime(self.year + 1, 1, 1, tzinfo=AMSTERDAM)
         object.__setattr__(self, "_start", start)
         object.__setattr__(self, "_end", end)
+        object.__setattr__(self, "_start_utc", start.astimezone(UTC))
+        object.__setattr__(self, "_end_utc", end.astimezone(UTC))
 
     @classmethod
     def parse(cls, text: str) -> HalfYear:
@@ -65,6 +71,11 @@ class HalfYear:
         return self._end
 
     @property
+    def start_utc(self) -> datetime:
+        """The start as a UTC time: the same instant, compared faster with a fact's time."""
+        return self._start_utc
+
+    @property
     def first_day(self) -> date:
         return self.start.date()
 
@@ -78,9 +89,14 @@ class HalfYear:
         A point application counts when `start <= applied_at < end`; an episode
         `[applied_at, ended_at)` when it shares any instant with the period.
         """
+        start, end = self._start_utc, self._end_utc  # the same instants
         if ended_at is None or ended_at <= applied_at:
-            return self.start <= applied_at < self.end
-        return applied_at < self.end and ended_at > self.start
+            return start <= applied_at < end
+        return applied_at < end and ended_at > start
+
+    def holds(self, moment: datetime) -> bool:
+        """`start <= moment < end`."""
+        return self._start_utc <= moment < self._end_utc
 
     def clipped(self, applied_at: datetime, ended_at: datetime) -> timedelta:
         """The part of an episode inside the period, so two halves add up to the whole."""

@@ -32,13 +32,9 @@ def data_quality(
 ) -> DataQuality:
     """`judged`: the critical alerts already judged over the same facts (the alert index at
     the report's position); None: judge them here."""
-
-    def note(name: str, ids: set[str]) -> None:
-        sources.setdefault((*base, name), set()).update(ids)
-
     lag = rulebook.limit("registration_lag").period
     late = [
-        f
+        f.measure_id
         for f in grouped.all_facts
         if f.event_id not in grouped.retracted
         and period.start <= f.occurred_at < period.end
@@ -46,7 +42,24 @@ def data_quality(
         # history from before the provider's onboarding date is not late (as for the rule)
         and f.occurred_at >= rulebook.onboarding.get(f.provider_id, f.occurred_at)
     ]
-    note("late_registrations", {f.measure_id for f in late if f.measure_id is not None})
+    alerts = _critical_alerts(grouped, period, rulebook) if judged is None else judged
+    return quality_of(late, measures, base, sources, alerts)
+
+
+def quality_of(
+    late: Sequence[str | None],
+    measures: Sequence[MeasureInPeriod],
+    base: Path,
+    sources: Sources,
+    alerts: CriticalAlerts,
+) -> DataQuality:
+    """The section from its parts: the late facts by measure (None: not of a measure), the
+    measures in the period, and the critical alerts open in it."""
+
+    def note(name: str, ids: set[str]) -> None:
+        sources.setdefault((*base, name), set()).update(ids)
+
+    note("late_registrations", {m for m in late if m is not None})
     received = [m for m in measures if m.applications]
     no_location = {m.measure_id for m in received if m.framework is not None and m.location is None}
     no_framework = [m for m in received if m.framework is None]
@@ -58,7 +71,6 @@ def data_quality(
     note("measures_without_location", no_location)
     note("applications_without_framework", {m.measure_id for m in no_framework})
     note("measures_outside_framework", outside)
-    alerts = _critical_alerts(grouped, period, rulebook) if judged is None else judged
     for rule, ids in alerts.items():
         note("open_critical_alerts", ids)
         sources.setdefault((*base, "open_critical_alerts", rule), set()).update(ids)

@@ -154,6 +154,12 @@ class Period:
             return False
         return end <= self.after(start)
 
+    def spans(self) -> tuple[timedelta, timedelta | None]:
+        """Bounds on `after(moment) - moment` over every moment (`span`): a caller comparing
+        many moments with one period (a report's late registrations) calls `after` only for
+        a gap between the two, where the calendar decides."""
+        return span(self)
+
     def _extended(self, end: datetime) -> datetime:
         """Wzd 29 lid 4, Wvggz 7:4, 8:12 lid 1: ending on a non-working day, the term runs
         to the end of the next working day."""
