@@ -17,6 +17,9 @@ from eventsourcing.persistence import IntegrityError, Recording
 from projections.measure_views import tracking_for
 
 BATCH = 2000
+#: Events per transaction when rebuilding from zero: nobody waits on the views' position
+#: then, and each commit costs a sync, so fewer, larger transactions (bounded memory still).
+REBUILD_BATCH = 20_000
 
 
 class PullProjector:
@@ -29,6 +32,7 @@ class PullProjector:
         self,
         progress: Callable[[int], None] | None = None,
         recent: Sequence[Recording[Any]] = (),
+        batch_size: int | None = None,
     ) -> int:
         """Apply every stored event after the view's position; return how many were applied.
 
@@ -45,7 +49,7 @@ class PullProjector:
         self.view.views.trust(position)  # another process may have moved the views
         while True:
             notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
+                start=position, limit=batch_size or self.batch_size, inclusive_of_start=False
             )
             if not notifications:
                 return applied
@@ -78,4 +82,5 @@ class PullProjector:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self.view.reset()
-        return self.catch_up(progress)
+        with self.view.bulk_cache():
+            return self.catch_up(progress, batch_size=REBUILD_BATCH)
