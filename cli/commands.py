@@ -123,7 +123,7 @@ def rebuild(args: argparse.Namespace) -> int:
     with open_ledger(args) as ledger:
         total = ledger.app.recorder.max_notification_id() or 0
         with progress_bar(2 * total, "rebuild", unit="ev") as advance:  # views, then alerts
-            applied = ledger.rebuild(advance)
+            applied = ledger.rebuild(advance, workers=args.workers)
     if args.format == "json":
         emit_json({"rebuilt_events": applied})
     else:

@@ -132,6 +132,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.set_defaults(handler=commands.timeline)
 
     p = command("rebuild", "Rebuild every projection from the stored events, from zero.")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="processes that judge the alert index (default: 2, or 1 on one core)",
+    )
     p.set_defaults(handler=commands.rebuild)
 
     p = command(

@@ -9,6 +9,7 @@ rulebook. Every way in (a JSON Lines file, stdin, Kafka) hands batches of raw me
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ledger.keys import report_key_path, signing_key_path
 from ledger.locations import read_registers
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
+from projections.alert_rebuild import rebuild_index
 from projections.measure_views import NAME as VIEWS
 from projections.recorders import recorder_classes
 from projections.runner import PullProjector
@@ -237,12 +239,21 @@ class Ledger:
         with cyclic_gc.paused():
             return self.alert_index.refresh(self.views.position(), progress)
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Views and alert index from zero; `progress` counts positions, once for each."""
+    def rebuild(
+        self, progress: Callable[[int], None] | None = None, workers: int | None = None
+    ) -> int:
+        """Views and alert index from zero; `progress` counts positions, once for each.
+
+        The index is judged measure by measure over the complete views, on `workers`
+        processes (default: two, or one on a one-core machine; projections/alert_rebuild.py),
+        then refreshed as usual for whatever arrived meanwhile.
+        """
+        workers = workers or min(2, os.cpu_count() or 1)
         with cyclic_gc.paused():
             self.alert_index.reset()
             applied = self.projector.rebuild(progress)
-            self.refresh_alerts(progress)
+            rebuild_index(self.alert_index, self.views.position(), progress, workers)
+            self.refresh_alerts()
         return applied
 
     def verify(

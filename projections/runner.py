@@ -17,6 +17,9 @@ from eventsourcing.persistence import IntegrityError
 from projections.measure_views import tracking_for
 
 BATCH = 2000
+#: Events per transaction when rebuilding from zero: nobody waits on the views' position
+#: then, and each commit costs a sync, so fewer, larger transactions (bounded memory still).
+REBUILD_BATCH = 20_000
 
 
 class PullProjector:
@@ -25,7 +28,9 @@ class PullProjector:
         self.view = view
         self.batch_size = batch_size
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, batch_size: int | None = None
+    ) -> int:
         """Apply every stored event after the view's position; return how many were applied.
 
         The write path applies each batch in the transaction that stores it (see
@@ -37,7 +42,7 @@ class PullProjector:
         self.view.views.trust(position)  # another process may have moved the views
         while True:
             notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
+                start=position, limit=batch_size or self.batch_size, inclusive_of_start=False
             )
             if not notifications:
                 return applied
@@ -56,4 +61,5 @@ class PullProjector:
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self.view.reset()
-        return self.catch_up(progress)
+        with self.view.bulk_cache():
+            return self.catch_up(progress, batch_size=REBUILD_BATCH)

@@ -124,6 +124,23 @@ def test_rebuild(capsys: pytest.CaptureFixture[str], events_file: Path, sqlite_u
     assert after == before
 
 
+def test_rebuild_on_one_judging_process_gives_the_same_alerts(
+    capsys: pytest.CaptureFixture[str], events_file: Path, sqlite_url: str
+) -> None:
+    """`rebuild --workers 1` judges in this process alone; `--workers 0` is a usage error."""
+    run(capsys, "--store", sqlite_url, "ingest", str(events_file))
+    alerts = ("--store", sqlite_url, "alerts", "--all", "--format", "json")
+    _, before, _ = run(capsys, *alerts)
+    code, out, _ = run(
+        capsys, "--store", sqlite_url, "rebuild", "--workers", "1", "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["rebuilt_events"] == 9 + 2
+    assert run(capsys, *alerts)[1] == before and json.loads(before)
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "--store", sqlite_url, "rebuild", "--workers", "0")
+    assert refused.value.code == 2
+
+
 def test_every_command_has_help() -> None:
     """Each command documents itself in --help."""
     parser = build_parser(Settings())

@@ -36,6 +36,7 @@ from projections import (
 )
 from projections import alert_index as ai
 from projections import alert_judging as aj
+from projections import alert_rebuild as ar
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
@@ -78,6 +79,17 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
      "view_alerts_pkey"),
     ("a measure's deadline", aj.UPDATE_DEADLINE, [None, None, P, M],
      "sqlite_autoindex_view_status_1", "view_status_pkey"),
+    # A rebuild's bulk reads and writes (projections/alert_rebuild.py): ranges of one index.
+    ("facts of a range of measures", ar.FACTS_OF_MEASURES, [P, M, "WZD-00009"],
+     "view_timeline_stream", "view_timeline_stream"),
+    ("orders of a range of clients", ar.ORDERS_OF_CLIENT_RANGE, [P, C, "cl-0009"],
+     "view_timeline_client_ref", "view_timeline_client_ref"),
+    ("orders of named clients", ar.ORDERS_OF_CLIENTS.format(marks="?,?"), [P, C, "cl-0002"],
+     "view_timeline_client_ref", "view_timeline_client_ref"),
+    ("alerts of a range of measures", ar.DELETE_MEASURE_RANGE, [P, M, "WZD-00009"],
+     "view_alerts_measure", "view_alerts_measure"),
+    ("order alerts of a range of clients", ar.DELETE_CLIENT_RANGE, [P, C, "cl-0009"],
+     "view_alerts_client", "view_alerts_client"),
 ]  # fmt: skip
 
 
