@@ -20,7 +20,7 @@ from typing import Any
 from cli.arg_types import AMSTERDAM
 from cli.output import emit_json, emit_table
 from domain.rulebook import Limit, Rulebook
-from ledger.service import configured_rulebook
+from ledger.rulebook_settings import configured_rulebook
 
 Command = Callable[..., argparse.ArgumentParser]
 

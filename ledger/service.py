@@ -29,7 +29,7 @@ from domain.parsing import (
 from domain.rulebook import Rulebook
 from ledger import cyclic_gc
 from ledger.keys import report_key_path, signing_key_path
-from ledger.locations import read_registers
+from ledger.rulebook_settings import configured_rulebook
 from ledger.settings import Settings
 from projections.alert_index import AlertIndex
 from projections.alert_rebuild import rebuild_index
@@ -306,18 +306,3 @@ def cipher_environment(settings: Settings) -> dict[str, str]:
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": key.get_secret_value(),
     }
-
-
-def configured_rulebook(settings: Settings) -> Rulebook:
-    """The shipped rulebook with this installation's policy values, provider profiles and
-    registered locations (read from their files here: the domain does no I/O) and
-    onboarding dates."""
-    book = Rulebook.load_default(
-        policy=settings.policy or None,
-        provider_profiles=settings.provider_profiles or None,
-        version=settings.rulebook_version,
-        onboarding=settings.onboarding or None,
-    )
-    if settings.location_registers:
-        book = book.with_registered_locations(read_registers(settings.location_registers))
-    return book

@@ -13,7 +13,7 @@ import pytest
 from domain.rulebook import Rulebook
 from domain.rules.engine import FAR_FUTURE, evaluate_authorization
 from ledger.locations import LocationRegisterError, parse_register, read_registers
-from ledger.service import configured_rulebook
+from ledger.rulebook_settings import configured_rulebook
 from ledger.settings import Settings
 from tests import factories as f
 from tests.factories import DAY, PROVIDER, T0, WEEK
