@@ -188,6 +188,11 @@ class AlertIndex:
         for provider_id, measure_id in fresh:
             judged.add(("measure", provider_id, measure_id))
             self._judge_measure(c, provider_id, measure_id)
+        # The provider-level rules (the half-year overview); imported here, since that
+        # module reads with this one's row helpers.
+        from projections.overview_alerts import judge_overviews
+
+        judge_overviews(c, self.rulebook, after, upto, measures, judged)
         return len(fresh)
 
     def _touched(
@@ -200,6 +205,8 @@ class AlertIndex:
             if r["kind"] == "authorization":
                 clients.add((r["provider_id"], r["client_id"]))
                 continue
+            if r["kind"] != "measure":  # a provider's own fact: judged in overview_alerts
+                continue
             measures.add((r["provider_id"], r["ref"]))
             if r["type"] != "event.retracted":
                 continue
@@ -208,7 +215,7 @@ class AlertIndex:
             for hit in chain_rows(c, r["provider_id"], target):
                 if hit["kind"] == "authorization":
                     clients.add((r["provider_id"], hit["client_id"]))
-                else:
+                elif hit["kind"] == "measure":
                     measures.add((r["provider_id"], hit["ref"]))
         return measures, clients
 
