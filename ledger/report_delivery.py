@@ -60,9 +60,12 @@ def record_delivery(
     *,
     position: int | None = None,
     receipt: str | None = None,
+    made: Made | None = None,
 ) -> Delivery:
-    """Make the report of `provider_id` and record its delivery to IGJ at `sent_at`."""
-    made = make_report(ledger, period, position, provider_id)
+    """Make the report of `provider_id` (or take `made`, that report made before) and record
+    its delivery to IGJ at `sent_at`."""
+    if made is None:
+        made = make_report(ledger, period, position, provider_id)
     document = made.document
     event_id = delivery_event_id(period.name, law, document.body_sha256)
     stored = delivery(ledger.sql, provider_id, event_id)
