@@ -1,17 +1,19 @@
 """The alert index's provider-level judgement: the half-year overview rules, per provider.
 
 The index judges measures and clients; WZD-IGJ-OVERVIEW and WVGGZ-IGJ-OVERVIEW are about a
-provider's half-year (domain/rules/overview_delivery.py). A (provider, half-year) is judged
-again when a refresh sees something that can change its answer: an application of one of
-its measures received in that half-year (any fact of a measure re-judges the half-years of
-all its applications, since a proposal or a retraction can move the measure in or out of a
-law's section), or a `report.delivered` of that half-year, or a retraction of one.
+provider's half-year under one law (domain/rules/overview_delivery.py). A (provider,
+half-year, law) is judged again when a refresh sees something that can change its answer:
+an application received in that half-year of a measure of that law; a proposal or a
+retraction of a measure (it can move the measure from one law to another, so its half-years
+are judged under every law); a `report.delivered` of that half-year and law, or a
+retraction of one.
 
 Whether the law's section says `deliver` is asked of the report's own steps one measure at
-a time, most likely first (an application received in the half-year, per the status view's
-framework, which is the report's: the latest unretracted proposal), and it stops at the
-first measure that counts: with care in the half-year that is one measure read, whatever
-the size of the provider.
+a time, most likely first (its last application in the half-year, per the status view's
+framework and form, which are the report's: the latest unretracted proposal), and it stops
+at the first measure that counts: with care in the half-year that is one measure read,
+whatever the size of the provider. Only a half-year without counted care of the law reads
+the application rows of every earlier measure of that law (docs/report.md).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from domain.alerts import Alert, alert_id
 from domain.codes import FRAMEWORK_CATEGORIES
 from domain.facts import Fact
+from domain.report.counting import WZD_FORMS
 from domain.report.period import HalfYear
 from domain.rulebook import Rulebook
 from domain.rules.overview_delivery import (
@@ -42,9 +45,10 @@ APPLICATIONS_OF_MEASURE = (
     "AND ref = ? AND type = 'measure.applied'"
 )
 PROVIDER_ROWS_IN = (
-    "SELECT provider_id, kind, type, data FROM view_timeline WHERE position > ? "
-    "AND position <= ? AND type IN ('report.delivered', 'event.retracted')"
+    "SELECT provider_id, kind, ref, type, data FROM view_timeline WHERE position > ? "
+    "AND position <= ? AND type IN ('report.delivered', 'event.retracted', 'measure.proposed')"
 )
+FRAMEWORK_OF_MEASURE = "SELECT framework FROM view_status WHERE provider_id = ? AND measure_id = ?"
 DELIVERIES_OF_PROVIDER = FACT_ROWS + "WHERE provider_id = ? AND kind = 'provider' AND ref = ''"
 MEASURES_OF_LAW = (
     "SELECT measure_id, category, first_applied_at, last_applied_at FROM view_status "
@@ -61,7 +65,8 @@ def judge_overviews(
     measures: Iterable[tuple[str, str]],
     judged: set[tuple[str, str, str]],
 ) -> int:
-    """Re-judge the (provider, half-year)s that rows `(after, upto]` touched; return how many.
+    """Re-judge the (provider, half-year, law)s that rows `(after, upto]` touched; return
+    how many.
 
     `measures`: the measures the refresh re-judges for these rows (retraction chains
     followed); `judged` as in `AlertIndex.apply`: what this refresh judged already.
@@ -69,41 +74,68 @@ def judge_overviews(
     laws = enabled_laws(rulebook)
     if not laws:
         return 0  # 2026.1: nothing to judge, nothing read
-    wanted = _touched(c, after, upto, measures)
+    wanted = _touched(c, after, upto, measures, laws)
     count = 0
-    for provider_id, period in sorted(wanted, key=lambda w: (w[0], w[1].name)):
-        if ("overview", provider_id, period.name) in judged:
+    deliveries: dict[str, list[Fact]] = {}
+    for provider_id, period, law in sorted(wanted, key=lambda w: (w[0], w[1].name, w[2])):
+        key = ("overview", provider_id, f"{period.name}:{law}")
+        if key in judged:
             continue
-        judged.add(("overview", provider_id, period.name))
-        deliveries = _deliveries(c, provider_id)
-        for law in laws:
-            care = _care(c, provider_id, period, law)
-            alert = overview_alert(provider_id, period, law, care, deliveries, rulebook)
-            _store(c, provider_id, period, law, alert)
+        judged.add(key)
+        if provider_id not in deliveries:
+            deliveries[provider_id] = _deliveries(c, provider_id)
+        care = _care(c, provider_id, period, law)
+        alert = overview_alert(provider_id, period, law, care, deliveries[provider_id], rulebook)
+        _store(c, provider_id, period, law, alert)
         count += 1
     return count
 
 
 def _touched(
-    c: SqlCursor, after: int, upto: int, measures: Iterable[tuple[str, str]]
-) -> set[tuple[str, HalfYear]]:
-    wanted: set[tuple[str, HalfYear]] = set()
-    for provider_id, measure_id in measures:
-        for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall():
-            ended = json.loads(r["data"]).get("ended_at")
-            applied_at = datetime.fromisoformat(r["occurred_at"])
-            ended_at = datetime.fromisoformat(ended) if ended else None
-            wanted.update((provider_id, p) for p in periods_of(applied_at, ended_at))
+    c: SqlCursor,
+    after: int,
+    upto: int,
+    measures: Iterable[tuple[str, str]],
+    laws: tuple[str, ...],
+) -> set[tuple[str, HalfYear, str]]:
+    """What to judge again. An application re-judges its half-years under its measure's
+    law; a proposal or a retraction can move a measure from one law to another, so those
+    re-judge its half-years under every law; a delivery (or its retraction) its own."""
+    wanted: set[tuple[str, HalfYear, str]] = set()
+    reframed: set[tuple[str, str]] = set()
     for r in c.execute(PROVIDER_ROWS_IN, [after, upto]).fetchall():
+        provider_id = r["provider_id"]
+        if r["type"] == "measure.proposed":
+            reframed.add((provider_id, r["ref"]))
+            continue
         rows = [r]
-        if r["type"] == "event.retracted":  # down the chain to a delivery it may name
-            target = json.loads(r["data"])["retracts_event_id"]
-            rows = chain_rows(c, r["provider_id"], target)
+        if r["type"] == "event.retracted":  # down the chain to what it names
+            rows = chain_rows(c, provider_id, json.loads(r["data"])["retracts_event_id"])
         for row in rows:
-            if row["type"] == "report.delivered":
-                period = HalfYear.parse(json.loads(row["data"])["period"])
-                wanted.add((r["provider_id"], period))
+            if row["kind"] == "measure":
+                reframed.add((provider_id, row["ref"]))
+            elif row["type"] == "report.delivered":
+                data = json.loads(row["data"])
+                if data["law"] in laws:
+                    wanted.add((provider_id, HalfYear.parse(data["period"]), data["law"]))
+    for provider_id, measure_id in measures:
+        framework = c.execute(FRAMEWORK_OF_MEASURE, [provider_id, measure_id]).fetchone()
+        own = {framework["framework"]} if framework else set()
+        judged_laws = laws if (provider_id, measure_id) in reframed else own & set(laws)
+        if not judged_laws:
+            continue
+        for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall():
+            applied_at, ended_at = _moments(r)
+            for period in periods_of(applied_at, ended_at):
+                wanted.update((provider_id, period, law) for law in judged_laws)
     return wanted
+
+
+def _moments(row: Any) -> tuple[datetime, datetime | None]:
+    ended = json.loads(row["data"]).get("ended_at")
+    return datetime.fromisoformat(row["occurred_at"]), (
+        datetime.fromisoformat(ended) if ended else None
+    )
 
 
 def _deliveries(c: SqlCursor, provider_id: str) -> list[Fact]:
@@ -116,18 +148,28 @@ def _deliveries(c: SqlCursor, provider_id: str) -> list[Fact]:
 
 
 def _care(c: SqlCursor, provider_id: str, period: HalfYear, law: str) -> str | None:
-    """An application that puts care of `law` in the half-year's overview, or None."""
-    forms = set(FRAMEWORK_CATEGORIES[law])
+    """An application that puts care of `law` in the half-year's overview, or None.
+
+    Candidates are the law's measures per the status view; those whose last application
+    lies in the half-year first. Any other is first asked from its application rows alone
+    (is one received in the half-year at all?) before its facts are read and folded.
+    """
+    forms = set(WZD_FORMS if law == "wzd" else FRAMEWORK_CATEGORIES[law])
     start, end = period.start, period.end
     candidates = []
     for r in c.execute(MEASURES_OF_LAW, [provider_id, law]).fetchall():
         first = datetime.fromisoformat(r["first_applied_at"])
         if r["category"] not in forms or first >= end:
-            continue  # outside the law's forms, or every application after the period
+            continue  # not a form the overview counts, or every application after it
         last = datetime.fromisoformat(r["last_applied_at"] or r["first_applied_at"])
         inside = start <= last < end
         candidates.append((not inside, -last.timestamp(), r["measure_id"]))
-    for _, _, measure_id in sorted(candidates):
+    for outside, _, measure_id in sorted(candidates):
+        if outside and not any(
+            period.received(*_moments(r))
+            for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall()
+        ):
+            continue
         found = care_given(_standing_facts(c, provider_id, measure_id), period, law)
         if found is not None:
             return found

@@ -137,6 +137,23 @@ def test_retracting_the_only_application_leaves_nothing_to_deliver(ledger: Ledge
     assert overview_alerts(ledger, include_resolved=True) == []
 
 
+def test_a_later_proposal_moves_the_care_to_another_law(ledger: Ledger) -> None:
+    """A new proposal under the Wvggz (later in care order) makes the measure Wvggz care:
+    the Wzd half-year has nothing to deliver any more, the Wvggz one has."""
+    submit(ledger, *lifecycle("m1"))
+    assert [a.rule for a in overview_alerts(ledger)] == ["WZD-IGJ-OVERVIEW"]
+    reproposed = event(
+        "measure.proposed",
+        event_id="m1-again",
+        occurred_at="2026-03-04T12:00:00+01:00",
+        data=_wvggz_proposal(),
+    )
+    submit(ledger, reproposed)
+    assert [a.rule for a in overview_alerts(ledger, include_resolved=True)] == [
+        "WVGGZ-IGJ-OVERVIEW"
+    ]
+
+
 def test_rulebook_2026_1_raises_nothing(store_url: str) -> None:
     v1 = next(book for book in load_versions() if book.version == "2026.1")
     ledger = Ledger(store_url, rulebook=v1)
