@@ -77,6 +77,7 @@ def judge_overviews(
     wanted = _touched(c, after, upto, measures, laws)
     count = 0
     deliveries: dict[str, list[Fact]] = {}
+    of_law: dict[tuple[str, str], Measures] = {}
     for provider_id, period, law in sorted(wanted, key=lambda w: (w[0], w[1].name, w[2])):
         key = ("overview", provider_id, f"{period.name}:{law}")
         if key in judged:
@@ -84,7 +85,9 @@ def judge_overviews(
         judged.add(key)
         if provider_id not in deliveries:
             deliveries[provider_id] = _deliveries(c, provider_id)
-        care = _care(c, provider_id, period, law)
+        if (provider_id, law) not in of_law:
+            of_law[(provider_id, law)] = _measures_of_law(c, provider_id, law)
+        care = _care(c, provider_id, period, law, of_law[(provider_id, law)])
         alert = overview_alert(provider_id, period, law, care, deliveries[provider_id], rulebook)
         _store(c, provider_id, period, law, alert)
         count += 1
@@ -147,25 +150,39 @@ def _deliveries(c: SqlCursor, provider_id: str) -> list[Fact]:
     return [f for f in facts if f.event_id not in retracted]
 
 
-def _care(c: SqlCursor, provider_id: str, period: HalfYear, law: str) -> str | None:
+#: (measure_id, category, first application, last application) of one law's measures
+Measures = list[tuple[str, str, datetime, datetime]]
+
+
+def _measures_of_law(c: SqlCursor, provider_id: str, law: str) -> Measures:
+    """The law's measures with an application, per the status view, in a form the overview
+    counts (for the Wzd, art. 2 lid 1); read once per judgement of a provider and law."""
+    forms = set(WZD_FORMS if law == "wzd" else FRAMEWORK_CATEGORIES[law])
+    found = []
+    for r in c.execute(MEASURES_OF_LAW, [provider_id, law]).fetchall():
+        if r["category"] in forms:
+            first = datetime.fromisoformat(r["first_applied_at"])
+            last = datetime.fromisoformat(r["last_applied_at"]) if r["last_applied_at"] else first
+            found.append((r["measure_id"], r["category"], first, last))
+    return found
+
+
+def _care(
+    c: SqlCursor, provider_id: str, period: HalfYear, law: str, measures: Measures
+) -> str | None:
     """An application that puts care of `law` in the half-year's overview, or None.
 
-    Candidates are the law's measures per the status view; those whose last application
-    lies in the half-year first. Any other is first asked from its application rows alone
-    (is one received in the half-year at all?) before its facts are read and folded.
+    Candidates are the law's `measures`, those whose last application lies in the half-year
+    first, latest first. Any other is first asked from its application rows alone (is one
+    received in the half-year at all?) before its facts are read and folded.
     """
-    forms = set(WZD_FORMS if law == "wzd" else FRAMEWORK_CATEGORIES[law])
     start, end = period.start, period.end
-    candidates = []
-    for r in c.execute(MEASURES_OF_LAW, [provider_id, law]).fetchall():
-        first = datetime.fromisoformat(r["first_applied_at"])
-        if r["category"] not in forms or first >= end:
-            continue  # not a form the overview counts, or every application after it
-        last = datetime.fromisoformat(r["last_applied_at"] or r["first_applied_at"])
-        inside = start <= last < end
-        candidates.append((not inside, -last.timestamp(), r["measure_id"]))
-    for outside, _, measure_id in sorted(candidates):
-        if outside and not any(
+    inside = [m for m in measures if start <= m[3] < end]
+    others = [m for m in measures if not start <= m[3] < end and m[2] < end]
+    inside.sort(key=lambda m: m[3], reverse=True)
+    others.sort(key=lambda m: m[3], reverse=True)
+    for position, (measure_id, _, _, _) in enumerate([*inside, *others]):
+        if position >= len(inside) and not any(
             period.received(*_moments(r))
             for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall()
         ):
