@@ -17,11 +17,15 @@ from fastapi.responses import HTMLResponse
 from api import reports
 from api.auth import Audit
 from api.clock import AMSTERDAM
+from api.deps import ledger_of
 from api.web import page_reader, render
 from domain.codes import ALL_CATEGORIES
 from domain.report.deadline import next_due
+from domain.report.delivery_status import DeliveryStatus, delivery_statuses
 from domain.report.explain import ALL_LOCATIONS, WITHOUT_LOCATION
 from domain.report.period import HalfYear
+from domain.report.xml_mapping import LAWS
+from projections.delivery_reads import standing_deliveries
 
 router = APIRouter(include_in_schema=False)
 ProviderParam = Annotated[str | None, Query(max_length=64)]
@@ -38,6 +42,14 @@ def recent_periods(now: datetime, count: int = 4) -> list[HalfYear]:
     return found
 
 
+def statuses(
+    request: Request, provider: str, periods: list[HalfYear], now: datetime
+) -> list[DeliveryStatus]:
+    """Each period's overview per law: delivered (with the hash), due or late."""
+    deliveries = standing_deliveries(ledger_of(request).sql, provider)
+    return delivery_statuses(periods, LAWS, deliveries, now)
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports_index(
     request: Request,
@@ -47,13 +59,18 @@ def reports_index(
     principal = audit.principal
     assert principal is not None
     audit.allowed()
+    now = datetime.now(UTC)
+    periods = recent_periods(now)
+    # A provider sees where its own overviews stand; the inspectorate opens one provider's.
+    delivery = {p: statuses(request, p, periods, now) for p in principal.providers or ()}
     return render(
         request,
         audit,
         "reports.html",
-        periods=[p.name for p in recent_periods(datetime.now(UTC))],
-        next_delivery=next_due(datetime.now(UTC)),
+        periods=[p.name for p in periods],
+        next_delivery=next_due(now),
         providers=principal.providers,
+        delivery=delivery,
     )
 
 
@@ -90,6 +107,7 @@ def report_page(
         link=explain_link,
         all_locations=ALL_LOCATIONS,
         api_link=f"/api/v1/reports/{half.name}?" + urlencode({"provider": who}),
+        delivery=statuses(request, who, [half], datetime.now(UTC)),
     )
 
 

@@ -77,7 +77,7 @@ def list_alerts(
     key = feed_key_of(request)
     items = [shaping.alert(principal, key, r.alert, r.client_id) for r in page.items]
     audit.allowed(
-        [Subject(r.alert.provider_id, r.client_id, r.alert.measure_id) for r in page.items]
+        [Subject(r.alert.provider_id, r.client_id or None, r.alert.measure_id) for r in page.items]
     )
     return AlertPage(items=items, next_cursor=page.next_cursor)
 

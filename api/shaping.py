@@ -23,8 +23,9 @@ def client_fields(
 ) -> dict[str, Any]:
     """`client_id` for the provider, `client_ref` for the inspectorate; neither when the
     object names no client (an authorisation whose every registration was retracted):
-    a keyed hash of "no client" would look like a real client to the feed's readers."""
-    if client is None:
+    a keyed hash of "no client" would look like a real client to the feed's readers. A
+    provider's own alert (the half-year overview) names none either: its client is ''."""
+    if not client:
         return {}
     if principal.role == "provider":
         return {"client_id": client}

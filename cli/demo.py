@@ -9,6 +9,11 @@ at the cutoff would fall overdue one by one as the calendar moves on (no evaluat
 extension was ever recorded after it): true of the stored data, but alerts about care the
 demo never played, shown as if the lawful measures had gone wrong, and a different summary
 on every day it is run.
+
+The half-year overview of January-June was due on 12 August, before the cutoff: the demo's
+providers deliver it in time (`report --delivered`, sent on 10 August), so the rules
+WZD-IGJ-OVERVIEW and WVGGZ-IGJ-OVERVIEW have nothing to say about its lawful care; July-
+December is due after the cutoff.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cli.context import InputError
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar, refresh_alerts
 from consumers import jsonl
+from domain.report.period import HalfYear
+from ledger.report_delivery import record_delivery
+from ledger.reporting import make_report
 from ledger.service import Ledger
 from projections import queries
 from store.presence import StoreMissingError
@@ -37,6 +46,9 @@ DEMO_FILE = "measure-ledger-demo.db"
 #: demo identical.
 DEMO_CUTOFF = DEFAULT_START + timedelta(days=320)
 MALFORMED_SHARE = 0.004
+#: The half-year whose overview fell due before the cutoff, and when the demo sends it.
+DELIVERED_PERIOD = HalfYear(2026, 1)
+DELIVERED_AT = datetime.fromisoformat("2026-08-10T10:00:00+02:00")
 
 
 def demo_lines(measures: int, seed: int) -> list[bytes]:
@@ -116,6 +128,23 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def deliver_overviews(ledger: Ledger) -> list[dict[str, Any]]:
+    """Each provider's overview of `DELIVERED_PERIOD`, per law with care in it, delivered."""
+    with ledger.sql.transaction(commit=False) as c:
+        rows = c.execute("SELECT DISTINCT provider_id FROM view_status").fetchall()
+    found = []
+    for provider_id in sorted(r["provider_id"] for r in rows):
+        made = make_report(ledger, DELIVERED_PERIOD, None, provider_id)
+        sections = made.document.body.providers[provider_id]
+        for law in ("wzd", "wvggz", "jeugdwet"):
+            if not getattr(sections, law).deliver:
+                continue  # no care of that law in the half-year: nothing to deliver
+            record_delivery(ledger, DELIVERED_PERIOD, provider_id, law, DELIVERED_AT, made=made)
+            digest = made.document.body_sha256
+            found.append({"provider_id": provider_id, "law": law, "body_sha256": digest})
+    return found
+
+
 def run_demo(args: argparse.Namespace) -> int:
     store = demo_store(args)
     data = b"".join(demo_lines(args.measures, args.seed))
@@ -125,6 +154,7 @@ def run_demo(args: argparse.Namespace) -> int:
         with progress_bar(len(data), "demo ingest") as advance:
             counts = jsonl.load(ledger, io.BytesIO(data), "demo.jsonl", progress=advance)
         judged = refresh_alerts(ledger)
+        delivered = deliver_overviews(ledger)
         elapsed = time.perf_counter() - started
         phases = queries.phase_counts(ledger.sql)
         measures = queries.status(ledger.sql)
@@ -145,6 +175,7 @@ def run_demo(args: argparse.Namespace) -> int:
         "measures_judged": judged,
         "as_of": as_of.isoformat(),
         "open_alerts_by_rule": by_rule,
+        "overviews_delivered": delivered,
     }
     if args.format == "json":
         emit_json(summary)
@@ -154,6 +185,12 @@ def run_demo(args: argparse.Namespace) -> int:
         f"duplicates, {counts.rejected} rejected) for {summary['measures']} measures of "
         f"{summary['providers']} providers in {elapsed:.1f} s into {summary['store']}.\n"
     )
+    print(
+        f"Overviews of {DELIVERED_PERIOD.name} delivered on "
+        f"{DELIVERED_AT.date().isoformat()}, in time (report --delivered):"
+    )
+    emit_table(delivered, ("provider_id", "law", "body_sha256"))
+    print()
     print("Measures by framework and phase:")
     emit_table(phases, ("framework", "phase", "measures"))
     print(

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cli.arg_types import amsterdam_instant
 from cli.context import InputError, open_ledger
 from cli.output import emit_json
+from cli.report_delivered import delivered
 from cli.report_explain import explain_text
 from cli.report_formats import csv_text, table_text
 from domain.codes import ALL_CATEGORIES
@@ -63,13 +65,35 @@ def register(command: Command) -> None:
         "--law",
         choices=LAWS,
         default=None,
-        help="with --format xml: the law of the file (IGJ takes one file per law)",
+        help="with --format xml: the law of the file (IGJ takes one file per law); with "
+        "--delivered: the law of the file that was sent",
+    )
+    p.add_argument(
+        "--delivered",
+        action="store_true",
+        help="with --period, --provider and --law: record that this overview was sent to "
+        "the inspectorate (a report.delivered event) and print its hash",
+    )
+    p.add_argument(
+        "--at",
+        type=amsterdam_instant,
+        default=None,
+        metavar="T",
+        help="with --delivered: when it was sent (RFC 3339, or a date: its midnight in "
+        "Amsterdam; default now)",
+    )
+    p.add_argument(
+        "--receipt", default=None, help="with --delivered: IGJ's reference for it, if any"
     )
     p.set_defaults(handler=report)
 
 
 def report(args: argparse.Namespace) -> int:
     try:
+        if args.delivered:
+            return delivered(args)
+        if args.at is not None or args.receipt is not None:
+            raise InputError("--at and --receipt go with --delivered")
         if args.check is not None:
             return _check(args)
         if args.explain is not None:

@@ -51,6 +51,9 @@ RuleId = Literal[
     "JW-NOOD-12H-GW",
     "JW-VBM-NOT-IN-PLAN",
     "JW-AFBOUW-ONAFH",
+    # Catalogue 2: the half-year overview (rulebook 2026.2, docs/report.md)
+    "WZD-IGJ-OVERVIEW",
+    "WVGGZ-IGJ-OVERVIEW",
 ]
 Severity = Literal["critical", "high", "medium", "low"]
 Status = Literal["open", "resolved"]
@@ -87,7 +90,8 @@ class Alert(BaseModel):
     measure_id: str | None = Field(
         description=(
             "The provider's measure id; null for an alert about an authorisation "
-            "(AUTHORIZATION-TOO-LONG, or LATE-REGISTRATION of an authorisation event)."
+            "(AUTHORIZATION-TOO-LONG, or LATE-REGISTRATION of an authorisation event) or "
+            "about the provider itself (WZD-IGJ-OVERVIEW, WVGGZ-IGJ-OVERVIEW)."
         )
     )
     framework: str | None = Field(

@@ -20,8 +20,8 @@ from domain.wire import DATA_MODELS
 @dataclass(frozen=True, slots=True)
 class Fact:
     provider_id: str
-    measure_id: str | None  # None on authorization.* events
-    client_id: str
+    measure_id: str | None  # None on authorization.* and report.delivered events
+    client_id: str  # "" on report.delivered: it names no client
     event_id: str
     type: str
     occurred_at: datetime
@@ -65,7 +65,7 @@ def fact_from_stored(event: Any, position: int | None = None) -> Fact:
     type_name = event.type_name
     return Fact(
         provider_id=event.provider_id,
-        measure_id=None if type_name.startswith("authorization.") else event.ref,
+        measure_id=event.ref if event.kind == "measure" else None,
         client_id=event.client_id,
         event_id=event.event_id,
         type=type_name,

@@ -116,7 +116,8 @@ def _interval_changes(item: Indexed, now: datetime, key: bytes) -> list[FeedChan
     alert = item.alert
     if alert.since > now:
         return []
-    ref = client_ref(key, alert.provider_id, item.client_id)
+    # A provider's own alert (the half-year overview) names no client: no client_ref.
+    ref = client_ref(key, alert.provider_id, item.client_id) if item.client_id else None
     found: list[FeedChange] = []
     if not item.opened:
         opened = alert.model_copy(update={"status": "open", "resolved_at": None, "client_ref": ref})

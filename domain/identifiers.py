@@ -119,3 +119,8 @@ def measure_stream_id(provider_id: str, measure_id: str) -> UUID:
 @lru_cache(maxsize=65536)
 def authorization_stream_id(provider_id: str, authorization_id: str) -> UUID:
     return uuid5(LEDGER_NAMESPACE, f"authorization\x1f{provider_id}\x1f{authorization_id}")
+
+
+def provider_stream_id(provider_id: str) -> UUID:
+    """The stream of the facts about the provider itself (`report.delivered`)."""
+    return uuid5(LEDGER_NAMESPACE, f"provider\x1f{provider_id}")

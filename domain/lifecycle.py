@@ -118,6 +118,7 @@ TYPE_RANK: dict[str, int] = {
             "measure.ended",
             "authorization.ended",
             "event.retracted",
+            "report.delivered",  # last: a new type never changes the ranks stored before it
         )
     )
 }

@@ -1,4 +1,5 @@
-"""The event-sourced streams of the ledger: one per measure, one per authorisation.
+"""The event-sourced streams of the ledger: one per measure, one per authorisation, and one
+per provider for the facts about the provider itself (`report.delivered`).
 
 The ledger records facts; it does not refuse bad care. So these aggregates have no business
 invariants to defend: a stream accepts every well-formed provider event, in arrival order,
@@ -19,8 +20,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.identifiers import authorization_stream_id, measure_stream_id
-from domain.wire import AUTHORIZATION_TYPES, ProviderEvent
+from domain.identifiers import authorization_stream_id, measure_stream_id, provider_stream_id
+from domain.wire import AUTHORIZATION_TYPES, PROVIDER_TYPES, ProviderEvent
+
+#: The `ref` of a provider's own stream: it is about no measure or authorisation.
+PROVIDER_REF = ""
 
 
 def canonical_content(event: ProviderEvent) -> dict[str, Any]:
@@ -53,10 +57,12 @@ class Stream(Aggregate):
         """A provider event, stored as received (validated and normalised)."""
 
         type_name: ClassVar[str] = ""
+        #: Which kind of stream holds it: "measure", "authorization" or "provider".
+        kind: ClassVar[str] = "measure"
         provider_id: str
-        ref: str  # measure_id, or authorization_id on authorization streams
+        ref: str  # measure_id, authorization_id, or PROVIDER_REF on a provider's stream
         event_id: str
-        client_id: str
+        client_id: str  # "" on a provider's stream: its events name no client
         occurred_at: datetime
         actor_role: str | None
         actor_id: str | None
@@ -83,7 +89,7 @@ class Stream(Aggregate):
             provider_id=self.provider_id,
             ref=self.ref,
             event_id=event.event_id,
-            client_id=event.client_id,
+            client_id=getattr(event, "client_id", ""),
             occurred_at=event.occurred_at,
             actor_role=actor.role if actor else None,
             actor_id=actor.id if actor else None,
@@ -152,9 +158,11 @@ class Authorization(Stream):
 
     class Registered(Stream.Recorded):
         type_name = "authorization.registered"
+        kind = "authorization"
 
     class Ended(Stream.Recorded):
         type_name = "authorization.ended"
+        kind = "authorization"
 
     @classmethod
     def create_id(cls, provider_id: str, ref: str, client_id: str) -> UUID:
@@ -163,6 +171,27 @@ class Authorization(Stream):
     @classmethod
     def recorded_class(cls, type_name: str) -> type[Stream.Recorded]:
         return _AUTHORIZATION_EVENTS[type_name]
+
+
+class Provider(Stream):
+    """The facts about one provider itself: the half-year overviews it delivered."""
+
+    class Opened(Stream.Opened):
+        pass
+
+    class Delivered(Stream.Recorded):
+        """`report.delivered`: an overview was sent to the inspectorate."""
+
+        type_name = "report.delivered"
+        kind = "provider"
+
+    @classmethod
+    def create_id(cls, provider_id: str, ref: str, client_id: str) -> UUID:
+        return provider_stream_id(provider_id)
+
+    @classmethod
+    def recorded_class(cls, type_name: str) -> type[Stream.Recorded]:
+        return _PROVIDER_EVENTS[type_name]
 
 
 _MEASURE_EVENTS: dict[str, type[Stream.Recorded]] = {
@@ -183,6 +212,9 @@ _MEASURE_EVENTS: dict[str, type[Stream.Recorded]] = {
 _AUTHORIZATION_EVENTS: dict[str, type[Stream.Recorded]] = {
     c.type_name: c for c in (Authorization.Registered, Authorization.Ended)
 }
+_PROVIDER_EVENTS: dict[str, type[Stream.Recorded]] = {
+    Provider.Delivered.type_name: Provider.Delivered
+}
 
 
 def stream_of(event: ProviderEvent) -> tuple[type[Stream], str, UUID]:
@@ -190,6 +222,8 @@ def stream_of(event: ProviderEvent) -> tuple[type[Stream], str, UUID]:
     if event.type in AUTHORIZATION_TYPES:
         ref = event.data.authorization_id  # type: ignore[union-attr]
         return Authorization, ref, authorization_stream_id(event.provider_id, ref)
+    if event.type in PROVIDER_TYPES:
+        return Provider, PROVIDER_REF, provider_stream_id(event.provider_id)
     ref = event.measure_id  # type: ignore[union-attr]
     return Measure, ref, measure_stream_id(event.provider_id, ref)
 
@@ -197,5 +231,8 @@ def stream_of(event: ProviderEvent) -> tuple[type[Stream], str, UUID]:
 def open_stream(event: ProviderEvent) -> Stream:
     cls, ref, _ = stream_of(event)
     return cls._create(
-        cls.Opened, provider_id=event.provider_id, ref=ref, client_id=event.client_id
+        cls.Opened,
+        provider_id=event.provider_id,
+        ref=ref,
+        client_id=getattr(event, "client_id", ""),
     )

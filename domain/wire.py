@@ -31,6 +31,7 @@ from domain.wire_data import (
     EvaluatedData,
     ExtendedData,
     ProposedData,
+    ReportDeliveredData,
     RetractedData,
     ReviewDecidedData,
     ReviewRequestedData,
@@ -152,6 +153,43 @@ class AuthorizationEnded(_Envelope):
     data: AuthorizationEndedData = Field(description="The facts of this event type.")
 
 
+class ReportDelivered(_Strict):
+    """`report.delivered` (extension, README): a half-year overview was sent to IGJ.
+
+    About the provider, not a measure or a client: the one envelope without `measure_id`
+    and `client_id` (an unknown field here, like any other). Its `event_id` is derived from
+    what was delivered, `report.delivered:<period>:<law>:<first 16 hex of body_sha256>`, so
+    recording the same delivery twice is a duplicate, never a second delivery.
+    """
+
+    schema_: Literal["measure-event/v1"] = Field(
+        alias="schema", description='Exactly "measure-event/v1".'
+    )
+    event_id: EventId = Field(
+        description="report.delivered:<period>:<law>:<first 16 hex digits of body_sha256>."
+    )
+    provider_id: ProviderId = Field(description="The care provider that delivered it.")
+    occurred_at: Timestamp = Field(description="When the overview was sent.")
+    actor: Actor | None = Field(default=None, description="Who recorded it.")
+    type: Literal["report.delivered"] = Field(description="The event type.")
+    data: ReportDeliveredData = Field(description="What was delivered.")
+
+    @model_validator(mode="after")
+    def _event_id_names_the_delivery(self) -> ReportDelivered:
+        expected = delivery_event_id(self.data.period, self.data.law, self.data.body_sha256)
+        if self.event_id != expected:
+            raise ValueError(
+                f"event_id must be {expected!r} for this delivery "
+                "(report.delivered:<period>:<law>:<first 16 hex of body_sha256>)"
+            )
+        return self
+
+
+def delivery_event_id(period: str, law: str, body_sha256: str) -> str:
+    """The idempotency key of a delivery: the same file of the same law twice is one event."""
+    return f"report.delivered:{period}:{law}:{body_sha256[:16]}"
+
+
 ProviderEvent = Annotated[
     MeasureProposed
     | StepCompleted
@@ -164,7 +202,8 @@ ProviderEvent = Annotated[
     | MeasureEnded
     | EventRetracted
     | AuthorizationRegistered
-    | AuthorizationEnded,
+    | AuthorizationEnded
+    | ReportDelivered,
     Field(discriminator="type"),
 ]
 
@@ -172,6 +211,8 @@ PROVIDER_EVENT = TypeAdapter(ProviderEvent)
 
 EVENT_TYPES: tuple[str, ...] = tuple(DATA_MODELS)
 AUTHORIZATION_TYPES = frozenset({"authorization.registered", "authorization.ended"})
+#: Types about the provider itself: no measure, no client (stored on the provider's stream).
+PROVIDER_TYPES = frozenset({"report.delivered"})
 
 
 def json_schema() -> dict[str, Any]:

@@ -29,6 +29,7 @@ from domain.codes import (
     Step,
 )
 from domain.identifiers import ID_PATTERN
+from domain.report.period import HalfYear
 from domain.wire_types import (
     EventId,
     Timestamp,
@@ -213,6 +214,33 @@ class RetractedData(_Data):
     reason: text(500) = Field(min_length=1, description="Why it is retracted.")
 
 
+def _half_year(value: str) -> str:
+    HalfYear.parse(value)  # the year's range, with the reason a PeriodError gives
+    return value
+
+
+class ReportDeliveredData(_Data):
+    """`report.delivered` (extension): the provider sent a half-year overview to IGJ.
+
+    The one type about the provider rather than a measure or a client, so its envelope has
+    no `measure_id` and no `client_id`. Recorded by `report --delivered` from the report it
+    made; what the rules WZD-IGJ-OVERVIEW and WVGGZ-IGJ-OVERVIEW look for (docs/report.md).
+    """
+
+    period: Annotated[str, AfterValidator(_half_year)] = Field(
+        pattern=r"^\d{4}H[12]$", description="The half-year of the overview, e.g. 2026H1."
+    )
+    law: Literal["wzd", "wvggz", "jeugdwet"] = Field(description="The law of the file sent.")
+    body_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="The report's `body_sha256` (64 lowercase hex)."
+    )
+    position: int = Field(ge=1, description="The ledger position the report counted up to.")
+    checkpoint_id: int = Field(ge=1, description="The signed checkpoint the report is bound to.")
+    receipt: text(128) | None = Field(
+        default=None, description="IGJ's reference for the delivery, if one was given."
+    )
+
+
 #: type name -> the model of its `data` object; the ledger re-reads stored data with these.
 DATA_MODELS: dict[str, type[_Data]] = {
     "measure.proposed": ProposedData,
@@ -227,4 +255,5 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "authorization.registered": AuthorizationRegisteredData,
     "authorization.ended": AuthorizationEndedData,
     "event.retracted": RetractedData,
+    "report.delivered": ReportDeliveredData,
 }

@@ -187,6 +187,11 @@ class AlertIndex:
         fresh = sorted(m for m in measures if ("measure", *m) not in judged)
         judged.update(("measure", *m) for m in fresh)
         judging.measures(c, fresh)
+        # The provider-level rules (the half-year overview); imported here, since that
+        # module reads with this one's row helpers.
+        from projections.overview_alerts import judge_overviews
+
+        judge_overviews(c, self.rulebook, after, upto, measures, judged)
         return len(fresh)
 
     def _judging(self) -> Judging:
@@ -206,6 +211,8 @@ class AlertIndex:
             if r["kind"] == "authorization":
                 clients.add((r["provider_id"], r["client_id"]))
                 continue
+            if r["kind"] != "measure":  # a provider's own fact: judged in overview_alerts
+                continue
             measures.add((r["provider_id"], r["ref"]))
             if r["type"] != "event.retracted":
                 continue
@@ -214,7 +221,7 @@ class AlertIndex:
             for hit in chain_rows(c, r["provider_id"], target):
                 if hit["kind"] == "authorization":
                     clients.add((r["provider_id"], hit["client_id"]))
-                else:
+                elif hit["kind"] == "measure":
                     measures.add((r["provider_id"], hit["ref"]))
         return measures, clients
 

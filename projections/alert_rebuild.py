@@ -46,6 +46,7 @@ from projections.alert_index import (
     _insert_alert,
     retractions,
 )
+from projections.overview_alerts import judge_overviews
 from store.sql import SqlCursor
 
 #: Measures (or clients) read, judged and written per transaction: bounds how long a writer
@@ -135,6 +136,8 @@ def rebuild_index(
     with runner.transaction(commit=True) as c:
         recorder._lock(c)
         if (recorder._max_tracking_id(NAME, c.raw) or 0) == 0:
+            # The provider-level rules (the half-year overview), over every row.
+            judge_overviews(c, _rulebook, 0, upto, measures, set())
             recorder.index.record_rules(c)
             recorder._insert_tracking(c.raw, Tracking(NAME, upto))
     if progress and upto > reported:

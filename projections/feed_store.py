@@ -75,11 +75,12 @@ DUE_PENDING = (
     + _PENDING_WHERE.replace("a.since_utc <= ?", "(a.since_utc || '') <= ?", 1)
 )
 # The subject of a published alert: its measure, or for an authorisation alert the client's
-# authorisation facts.
+# authorisation facts, or for a provider's own alert (the half-year overview, client '')
+# every fact of the provider.
 _SUBJECT = (
     "t.provider_id = o.provider_id AND ((o.measure_id IS NOT NULL AND t.kind = 'measure' "
     "AND t.ref = o.measure_id) OR (o.measure_id IS NULL AND t.kind = 'authorization' "
-    "AND t.client_id = o.client_id))"
+    "AND t.client_id = o.client_id) OR (o.measure_id IS NULL AND o.client_id = ''))"
 )
 # Opened, never resolved, gone from the index — and only once the index has judged every
 # fact of the subject. During a rebuild the index is empty and its position 0 while the
@@ -105,7 +106,8 @@ def _subject_has(extra: str) -> str:
         "WHERE t.provider_id = o.provider_id AND t.kind = 'measure' AND t.ref = o.measure_id"
         f"{extra})) OR (o.measure_id IS NULL AND EXISTS (SELECT 1 FROM view_timeline t "
         "WHERE t.provider_id = o.provider_id AND t.client_id = o.client_id "
-        f"AND t.kind = 'authorization'{extra})))"
+        f"AND t.kind = 'authorization'{extra})) OR (o.measure_id IS NULL AND o.client_id = '' "
+        f"AND EXISTS (SELECT 1 FROM view_timeline t WHERE t.provider_id = o.provider_id{extra})))"
     )
 
 

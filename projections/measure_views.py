@@ -142,7 +142,7 @@ class MeasureViews:
             entries.append(_entry_row(event, position))
             if event.type_name == "event.retracted":
                 retractions.append(_retraction_row(event))
-            if not event.type_name.startswith("authorization."):
+            if event.kind == "measure":  # a status row is a measure's, never a provider's
                 touched.setdefault((event.provider_id, event.ref), []).append((event, position))
         c.append_rows("view_timeline", entries)
         c.executemany(_INSERT_RETRACTION, retractions)
@@ -166,7 +166,7 @@ class MeasureViews:
                     refold.add((provider_id, row["ref"]))
         by_provider: dict[str, list[tuple[str, str]]] = {}
         for event, _ in events:
-            if isinstance(event, Stream.Recorded) and not event.type_name.startswith("auth"):
+            if isinstance(event, Stream.Recorded) and event.kind == "measure":
                 by_provider.setdefault(event.provider_id, []).append((event.event_id, event.ref))
         for provider_id, pairs in by_provider.items():
             refs = dict(pairs)
@@ -253,10 +253,9 @@ def _care_key(event: Any) -> tuple[datetime, int, str]:
 
 
 def _entry_row(event: Any, position: int) -> tuple[Any, ...]:
-    kind = "authorization" if event.type_name.startswith("authorization.") else "measure"
     return (
         position,
-        kind,
+        event.kind,
         event.provider_id,
         event.ref,
         event.client_id,

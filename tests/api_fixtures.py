@@ -19,7 +19,7 @@ from conftest import POSTGRES_URL, _postgres_problem, reset_postgres
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from cli.demo import demo_lines
+from cli.demo import deliver_overviews, demo_lines
 from ledger.service import Ledger, RawMessage
 
 FEED_KEY = b"k" * 32
@@ -48,6 +48,7 @@ def fill(ledger: Ledger, measures: int = 36, seed: int = 7) -> list[str]:
     lines = demo_lines(measures, seed)
     ledger.submit([RawMessage(raw, f"demo.jsonl:{i}") for i, raw in enumerate(lines, 1)])
     ledger.refresh_alerts()
+    deliver_overviews(ledger)  # as the demo does: 2026H1's overviews, delivered in time
     with ledger.sql.transaction(commit=False) as c:
         rows = c.execute("SELECT DISTINCT provider_id FROM view_status ORDER BY 1").fetchall()
         titled = c.execute(

@@ -67,6 +67,13 @@ def test_the_demos_lawful_care_raises_nothing_but_late_registration(
         if a["rule"] != "LATE-REGISTRATION" and (a["provider_id"], _measure_of(a)) not in planted
     ]
     assert unexplained == []
+    # 2026H1's overview fell due before the cutoff: the demo delivers it in time, per law
+    # with care, so the provider-level rules raise nothing (not even resolved ones)
+    delivered = summary["overviews_delivered"]
+    assert {d["law"] for d in delivered} >= {"wzd", "wvggz"}
+    history = _cli(tmp_path, "--store", store, "alerts", *as_of, "--all", "--format", "json")
+    overview_rules = {"WZD-IGJ-OVERVIEW", "WVGGZ-IGJ-OVERVIEW"}
+    assert [a for a in history if a["rule"] in overview_rules] == []
     # the check has something to find: the planted problems do show
     assert len({(a["provider_id"], _measure_of(a)) for a in opened}) >= 10
     assert by_rule["NO-LEGAL-BASIS"] and by_rule["STEPPLAN-SKIPPED"]

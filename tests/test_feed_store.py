@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.feed_changes import due_changes
+from domain.wire import delivery_event_id
 from ledger.service import Ledger
 from projections.feed_store import FeedStore, Found, Placed
 from tests.conftest import lifecycle, messages
@@ -71,6 +72,41 @@ def test_an_alert_that_vanishes_after_opening_is_withdrawn(ledger: Ledger) -> No
     assert withdrawn[0].last == opened[withdrawn[0].last.alert_id].value
     publish_all(store)
     assert store.pending(NOW, 1000)[1] == []
+
+
+def test_a_provider_alert_that_vanishes_is_withdrawn_and_names_no_client(ledger: Ledger) -> None:
+    """WZD-IGJ-OVERVIEW published as opened (no client_ref: it names no client), then an
+    in-time delivery recorded afterwards: the feed resolves it as withdrawn."""
+    ledger.submit(messages(*lifecycle("m1")))
+    ledger.refresh_alerts()
+    store = store_of(ledger)
+    placed = publish_all(store)
+    [overview] = [p.change for p in placed if p.change.value.rule == "WZD-IGJ-OVERVIEW"]
+    assert overview.change == "opened" and overview.value.client_ref is None
+    assert overview.value.measure_id is None
+    sent = {
+        "schema": "measure-event/v1",
+        "event_id": delivery_event_id("2026H1", "wzd", "ab" * 32),
+        "provider_id": overview.value.provider_id,
+        "occurred_at": "2026-08-12T15:00:00+02:00",
+        "type": "report.delivered",
+        "data": {
+            "period": "2026H1",
+            "law": "wzd",
+            "body_sha256": "ab" * 32,
+            "position": 1,
+            "checkpoint_id": 1,
+        },
+    }
+    ledger.submit(messages(sent))
+    ledger.refresh_alerts()
+    _, withdrawn = store.pending(NOW, 1000)
+    assert [w.last.alert_id for w in withdrawn] == [overview.alert_id]
+    final = [p.change for p in publish_all(store)]
+    assert [(c.alert_id, c.change, c.reason) for c in final] == [
+        (overview.alert_id, "resolved", "withdrawn")
+    ]
+    assert final[0].value.client_ref is None
 
 
 def test_nothing_looks_withdrawn_while_the_index_is_being_rebuilt(ledger: Ledger) -> None:

@@ -118,6 +118,11 @@ def test_old_store_rebuilds_under_the_active_rulebook_and_refuses_to_mix(
     # 2026.2 groups LATE-REGISTRATION: one alert per measure (and per authorisation) naming
     # the same late events 2026.1 raised one alert each for; every other rule as before
     expected = {**EXPECTED["alerts_by_rule"], "LATE-REGISTRATION": len(late)}
+    # and 2026.2's half-year overview rules (catalogue 2), new beside the old ones: the old
+    # store records no delivery, so one per law with care in its half-year
+    overviews = {"WVGGZ-IGJ-OVERVIEW": 1, "WZD-IGJ-OVERVIEW": 1}
+    assert {rule: by_rule.pop(rule) for rule in overviews} == overviews
+    assert all(a["measure_id"] is None for a in alerts if a["rule"] in overviews)
     assert dict(sorted(by_rule.items())) == expected
     assert EXPECTED["alerts_by_rule"]["LATE-REGISTRATION"] == len(late_before)
     named = [e for a in late for e in a["evidence"]]

@@ -26,6 +26,7 @@ from domain.report.period import HalfYear
 from domain.report.period_rows import PeriodRows, late_of, measures_of, retracted_in
 from domain.report.quality import CriticalAlerts, data_quality, quality_of
 from domain.rulebook import Rulebook
+from domain.wire import PROVIDER_TYPES
 
 MIN_REPORT_KEY_BYTES = 32
 _PSEUDONYM_TAG = b"measure-ledger/report-client/v1"
@@ -48,9 +49,15 @@ def report_key_id(key: bytes) -> str:
 
 
 def per_provider(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
-    """Each provider's facts in ledger order: the one order `compute` and `explain` fold in."""
+    """Each provider's facts in ledger order: the one order `compute` and `explain` fold in.
+
+    A `report.delivered` is left out: it records that an overview was sent, it is not care
+    the overview counts, so delivering a report never changes the report.
+    """
     by_provider: dict[str, list[Fact]] = {}
     for fact in sorted(facts, key=lambda f: (f.position or 0, f.provider_id, f.event_id)):
+        if fact.type in PROVIDER_TYPES:
+            continue
         by_provider.setdefault(fact.provider_id, []).append(fact)
     return by_provider
 
