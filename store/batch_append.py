@@ -37,6 +37,7 @@ from store.application import BatchOutcome, Conflict, EventKey, Incoming, Ledger
 from store.chain_store import extend_chain
 from store.sql import SqlCursor, SqlRunner
 from store.stored_rows import (
+    client_of,
     domain_event,
     encode_state,
     opened_state,
@@ -121,7 +122,7 @@ class BatchAppender:
             if version == 0:  # a new stream: its Opened event first, as the aggregate would
                 version = 1
                 state = opened_state(
-                    cls, cls.Opened.create_timestamp(), event.provider_id, ref, event.client_id
+                    cls, cls.Opened.create_timestamp(), event.provider_id, ref, client_of(event)
                 )
                 rows.append(_row(cls.Opened, state, stream_id, version, mapper))
                 events.append(domain_event(cls.Opened, state, stream_id, version))

@@ -53,6 +53,11 @@ def opened_state(
     }
 
 
+def client_of(event: ProviderEvent) -> str:
+    """The client an event names; "" for a provider's own facts (`report.delivered`)."""
+    return getattr(event, "client_id", "")
+
+
 def recorded_state(
     timestamp: datetime,
     provider_id: str,
@@ -68,7 +73,7 @@ def recorded_state(
         "provider_id": provider_id,
         "ref": ref,
         "event_id": event.event_id,
-        "client_id": event.client_id,
+        "client_id": client_of(event),
         "occurred_at": event.occurred_at,
         "actor_role": actor.role if actor else None,
         "actor_id": actor.id if actor else None,
