@@ -24,7 +24,7 @@ from domain.parsing import parse_event
 from domain.wire import DATA_MODELS, EVENT_TYPES
 from ledger.service import Ledger
 from store.application import LedgerApplication
-from store.stored_rows import encode_state, opened_state, recorded_state, topic_of
+from store.stored_rows import client_of, encode_state, opened_state, recorded_state, topic_of
 from synthetic import generate
 from tests.conftest import line, messages
 from tests.test_overview_delivery_index import delivery
@@ -60,7 +60,7 @@ def test_every_event_of_the_synthetic_year_is_stored_byte_for_byte_as_before(
         (opened, recorded), event = library_rows(body, mapper)
         cls, ref, stream_id = stream_of(event)
         opened_event = mapper.to_domain_event(opened)
-        state = opened_state(cls, opened_event.timestamp, event.provider_id, ref, event.client_id)
+        state = opened_state(cls, opened_event.timestamp, event.provider_id, ref, client_of(event))
         assert (topic_of(cls.Opened), encode_state(state, mapper)) == (opened.topic, opened.state)
         timestamp = mapper.to_domain_event(recorded).timestamp
         state = recorded_state(
