@@ -158,15 +158,18 @@ class ReportDelivered(_Strict):
 
     About the provider, not a measure or a client: the one envelope without `measure_id`
     and `client_id` (an unknown field here, like any other). Its `event_id` is derived from
-    what was delivered, `report.delivered:<period>:<law>:<first 16 hex of body_sha256>`, so
-    recording the same delivery twice is a duplicate, never a second delivery.
+    what was delivered (`delivery_event_id`), so recording the same delivery twice is a
+    duplicate, never a second delivery.
     """
 
     schema_: Literal["measure-event/v1"] = Field(
         alias="schema", description='Exactly "measure-event/v1".'
     )
     event_id: EventId = Field(
-        description="report.delivered:<period>:<law>:<first 16 hex digits of body_sha256>."
+        description=(
+            "report.delivered:<period>:<law>:<first 16 hex digits of body_sha256, in groups "
+            "of four joined by '_'>."
+        )
     )
     provider_id: ProviderId = Field(description="The care provider that delivered it.")
     occurred_at: Timestamp = Field(description="When the overview was sent.")
@@ -180,14 +183,21 @@ class ReportDelivered(_Strict):
         if self.event_id != expected:
             raise ValueError(
                 f"event_id must be {expected!r} for this delivery "
-                "(report.delivered:<period>:<law>:<first 16 hex of body_sha256>)"
+                "(report.delivered:<period>:<law>:<first 16 hex of body_sha256, 4 by 4 with _>)"
             )
         return self
 
 
 def delivery_event_id(period: str, law: str, body_sha256: str) -> str:
-    """The idempotency key of a delivery: the same file of the same law twice is one event."""
-    return f"report.delivered:{period}:{law}:{body_sha256[:16]}"
+    """The idempotency key of a delivery: the same file of the same law twice is one event.
+
+    The hash's first 16 hex digits go in groups of four joined by `_` (not a separator of
+    grouped digits, as `-`, `.` and a space are): an id is checked for BSNs like every id,
+    and nine decimal digits in a row of a hash would otherwise be taken for one and the
+    delivery refused.
+    """
+    head = body_sha256[:16]
+    return f"report.delivered:{period}:{law}:" + "_".join(head[i : i + 4] for i in range(0, 16, 4))
 
 
 ProviderEvent = Annotated[

@@ -9,11 +9,13 @@ are judged under every law); a `report.delivered` of that half-year and law, or 
 retraction of one.
 
 Whether the law's section says `deliver` is asked of the report's own steps one measure at
-a time, most likely first (its last application in the half-year, per the status view's
-framework and form, which are the report's: the latest unretracted proposal), and it stops
-at the first measure that counts: with care in the half-year that is one measure read,
-whatever the size of the provider. Only a half-year without counted care of the law reads
-the application rows of every earlier measure of that law (docs/report.md).
+a time, in measure-id order (per the status view's framework and form, which are the
+report's: the latest unretracted proposal), and it stops at the first measure that counts.
+That order makes the alert's evidence a function of the facts alone, so the index judged
+refresh by refresh equals one judged from zero. A measure whose last application lies
+outside the half-year is asked from its application rows first; only a half-year without
+counted care of the law reads the application rows of every earlier measure of that law
+(docs/report.md).
 """
 
 from __future__ import annotations
@@ -172,17 +174,15 @@ def _care(
 ) -> str | None:
     """An application that puts care of `law` in the half-year's overview, or None.
 
-    Candidates are the law's `measures`, those whose last application lies in the half-year
-    first, latest first. Any other is first asked from its application rows alone (is one
-    received in the half-year at all?) before its facts are read and folded.
+    The measure asked is the first, by measure id, that has such care: a pure function of
+    the facts, so an index judged refresh by refresh names the same application as one
+    judged from zero (`verify --views`, rebuild), whatever arrived in between. A measure
+    whose last application lies outside the half-year is first asked from its application
+    rows alone (is one received in the half-year at all?) before its facts are read.
     """
     start, end = period.start, period.end
-    inside = [m for m in measures if start <= m[3] < end]
-    others = [m for m in measures if not start <= m[3] < end and m[2] < end]
-    inside.sort(key=lambda m: m[3], reverse=True)
-    others.sort(key=lambda m: m[3], reverse=True)
-    for position, (measure_id, _, _, _) in enumerate([*inside, *others]):
-        if position >= len(inside) and not any(
+    for measure_id, _, _, last in sorted(m for m in measures if m[2] < end):
+        if not start <= last < end and not any(
             period.received(*_moments(r))
             for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall()
         ):

@@ -192,6 +192,17 @@ def test_recorded_twice_is_a_duplicate_and_malformed_variants_are_dead_letters(
     assert ledger.dead_letters.count() == len(variants)
 
 
+def test_a_hash_that_starts_like_a_bsn_is_recorded(ledger: Ledger) -> None:
+    """The id carries the hash's first 16 hex digits; a run of nine decimal digits passing
+    the elfproef there (123456782) is no BSN, and the delivery is not refused for it."""
+    body = "123456782abcdef0" + "0" * 48
+    sent = delivery("2026-08-12T10:00:00+02:00")
+    sent["event_id"] = delivery_event_id("2026H1", "wzd", body)
+    sent["data"]["body_sha256"] = body
+    assert sent["event_id"] == "report.delivered:2026H1:wzd:1234_5678_2abc_def0"
+    assert submit(ledger, sent) == (1, 0, 0)
+
+
 @pytest.mark.parametrize("law", ["wzd", "wvggz"])
 def test_each_laws_delivery_counts_for_its_own_rule(ledger: Ledger, law: str) -> None:
     """Wzd and Wvggz care in one half-year: delivering one law's overview leaves the other

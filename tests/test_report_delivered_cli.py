@@ -69,7 +69,8 @@ def test_delivered_records_the_event_once_and_the_file_still_checks(
     digest = document["body_sha256"]
     assert recorded["outcome"] == "recorded"
     assert recorded["body_sha256"] == digest
-    assert recorded["event_id"] == f"report.delivered:2026H1:wzd:{digest[:16]}"
+    grouped = "_".join(digest[i : i + 4] for i in range(0, 16, 4))
+    assert recorded["event_id"] == f"report.delivered:2026H1:wzd:{grouped}"
     assert recorded["report_position"] == document["binding"]["position"]
     assert recorded["checkpoint_id"] == document["binding"]["checkpoint"]["checkpoint_id"]
     assert recorded["occurred_at"] == SENT and recorded["deliver"] is True
