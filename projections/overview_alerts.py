@@ -38,9 +38,9 @@ from domain.rules.overview_delivery import (
     overview_alert,
     periods_of,
 )
-from projections.alert_index import ALERT_COLUMNS, FACT_ROWS, facts_from_rows
+from projections.alert_index import ALERT_COLUMNS, FACT_ROWS, _alert_row, facts_from_rows
 from projections.retraction_reads import chain_rows, retracted_now
-from store.sql import SqlCursor, utc_key
+from store.sql import SqlCursor
 
 APPLICATIONS_OF_MEASURE = (
     "SELECT occurred_at, data FROM view_timeline WHERE provider_id = ? AND kind = 'measure' "
@@ -211,26 +211,5 @@ def _store(c: SqlCursor, provider_id: str, period: HalfYear, law: str, alert: Al
     marks = ", ".join("?" * len(ALERT_COLUMNS))
     c.execute(
         f"INSERT INTO view_alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({marks})",
-        _row(alert),
+        _alert_row(alert, ""),  # no measure, and client '' (it names none)
     )
-
-
-def _row(alert: Alert) -> list[Any]:
-    """The index row of a provider's alert: no measure, and `client_id` '' (it names none)."""
-    return [
-        alert.alert_id,
-        alert.provider_id,
-        None,
-        "",
-        alert.rule,
-        alert.severity,
-        alert.framework,
-        alert.category,
-        alert.since.isoformat(),
-        utc_key(alert.since),
-        alert.resolved_at.isoformat() if alert.resolved_at else None,
-        utc_key(alert.resolved_at) if alert.resolved_at else None,
-        alert.rulebook_version,
-        alert.message,
-        json.dumps(list(alert.evidence)),
-    ]
