@@ -81,6 +81,21 @@ def test_period_edges_are_midnight_in_amsterdam_winter_and_summer() -> None:
     ] == {"s-first-h2"}
 
 
+def test_an_episode_over_a_whole_half_year_lasts_its_real_hours_not_its_wall_clock() -> None:
+    # 1 January 00:00 (+01:00) to 1 July 00:00 (+02:00): 181 calendar days, but the clocks
+    # went forward on 29 March, so 181 * 24 - 1 hours passed
+    facts = [
+        proposed("m1", "wzd", "seclusion"),
+        applied("m1", "2025-12-20T10:00:00+01:00", ended="2026-07-10T10:00:00+02:00"),
+    ]
+    cell = section(facts, "wzd", "2026H1").locations["L1"]["seclusion"]
+    assert cell.episode_seconds == (181 * 24 - 1) * 3600
+    # July-December gains the hour back on 25 October: 184 days * 24 + 1 hours
+    facts[1] = applied("m1", "2026-06-20T10:00:00+02:00", ended="2027-01-10T10:00:00+01:00")
+    cell = section(facts, "wzd", "2026H2").locations["L1"]["seclusion"]
+    assert cell.episode_seconds == (184 * 24 + 1) * 3600
+
+
 def test_an_episode_ending_at_the_first_instant_is_not_in_the_period() -> None:
     facts = [
         proposed("m1", "wzd", "seclusion"),

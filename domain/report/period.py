@@ -99,9 +99,13 @@ class HalfYear:
         return self._start_utc <= moment < self._end_utc
 
     def clipped(self, applied_at: datetime, ended_at: datetime) -> timedelta:
-        """The part of an episode inside the period, so two halves add up to the whole."""
-        begin = max(applied_at, self.start)
-        finish = min(ended_at, self.end)
+        """The part of an episode inside the period, so two halves add up to the whole.
+
+        The bounds are taken in UTC: two times of the zone itself subtract as wall clocks,
+        so an episode over the whole half-year would gain or lose the DST hour.
+        """
+        begin = max(applied_at, self._start_utc)
+        finish = min(ended_at, self._end_utc)
         return max(finish - begin, timedelta(0))
 
     def days(self, applied_at: datetime, ended_at: datetime | None) -> list[date]:
