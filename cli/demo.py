@@ -10,10 +10,11 @@ extension was ever recorded after it): true of the stored data, but alerts about
 demo never played, shown as if the lawful measures had gone wrong, and a different summary
 on every day it is run.
 
-The half-year overview of January-June was due on 12 August, before the cutoff: the demo's
-providers deliver it in time (`report --delivered`, sent on 10 August), so the rules
-WZD-IGJ-OVERVIEW and WVGGZ-IGJ-OVERVIEW have nothing to say about its lawful care; July-
-December is due after the cutoff.
+The half-year overview of January-June, the last full half-year before the cutoff, was due
+on 12 August: the demo's providers deliver it in time (`report --delivered`, sent on 10
+August), so the rules WZD-IGJ-OVERVIEW and WVGGZ-IGJ-OVERVIEW have nothing to say about its
+lawful care; July-December is due after the cutoff. The demo prints that overview's figures
+per provider, law and form (the full one, per location, is `report --period 2026H1`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from cli.context import InputError
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar, refresh_alerts
+from cli.report_formats import TOTALS, provider_totals
 from consumers import jsonl
 from domain.report.period import HalfYear
 from ledger.report_delivery import record_delivery
@@ -46,7 +48,8 @@ DEMO_FILE = "measure-ledger-demo.db"
 #: demo identical.
 DEMO_CUTOFF = DEFAULT_START + timedelta(days=320)
 MALFORMED_SHARE = 0.004
-#: The half-year whose overview fell due before the cutoff, and when the demo sends it.
+#: The last full half-year before the cutoff (its overview fell due before it too), and
+#: when the demo sends that overview.
 DELIVERED_PERIOD = HalfYear(2026, 1)
 DELIVERED_AT = datetime.fromisoformat("2026-08-10T10:00:00+02:00")
 
@@ -128,13 +131,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def deliver_overviews(ledger: Ledger) -> list[dict[str, Any]]:
-    """Each provider's overview of `DELIVERED_PERIOD`, per law with care in it, delivered."""
+def deliver_overviews(ledger: Ledger) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each provider's overview of `DELIVERED_PERIOD`, per law with care in it, delivered:
+    what was delivered (provider, law, body hash) and the overviews' figures per form."""
     with ledger.sql.transaction(commit=False) as c:
         rows = c.execute("SELECT DISTINCT provider_id FROM view_status").fetchall()
-    found = []
+    found, figures = [], []
     for provider_id in sorted(r["provider_id"] for r in rows):
         made = make_report(ledger, DELIVERED_PERIOD, None, provider_id)
+        figures += provider_totals(made.document)
         sections = made.document.body.providers[provider_id]
         for law in ("wzd", "wvggz", "jeugdwet"):
             if not getattr(sections, law).deliver:
@@ -142,7 +147,7 @@ def deliver_overviews(ledger: Ledger) -> list[dict[str, Any]]:
             record_delivery(ledger, DELIVERED_PERIOD, provider_id, law, DELIVERED_AT, made=made)
             digest = made.document.body_sha256
             found.append({"provider_id": provider_id, "law": law, "body_sha256": digest})
-    return found
+    return found, figures
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -154,7 +159,7 @@ def run_demo(args: argparse.Namespace) -> int:
         with progress_bar(len(data), "demo ingest") as advance:
             counts = jsonl.load(ledger, io.BytesIO(data), "demo.jsonl", progress=advance)
         judged = refresh_alerts(ledger)
-        delivered = deliver_overviews(ledger)
+        delivered, overview = deliver_overviews(ledger)
         elapsed = time.perf_counter() - started
         phases = queries.phase_counts(ledger.sql)
         measures = queries.status(ledger.sql)
@@ -175,6 +180,7 @@ def run_demo(args: argparse.Namespace) -> int:
         "measures_judged": judged,
         "as_of": as_of.isoformat(),
         "open_alerts_by_rule": by_rule,
+        "overview": {"period": DELIVERED_PERIOD.name, "totals": overview},
         "overviews_delivered": delivered,
     }
     if args.format == "json":
@@ -185,8 +191,20 @@ def run_demo(args: argparse.Namespace) -> int:
         f"duplicates, {counts.rejected} rejected) for {summary['measures']} measures of "
         f"{summary['providers']} providers in {elapsed:.1f} s into {summary['store']}.\n"
     )
+    period = DELIVERED_PERIOD
     print(
-        f"Overviews of {DELIVERED_PERIOD.name} delivered on "
+        f"The half-year overview of {period.name} ({period.first_day.isoformat()} to "
+        f"{period.last_day.isoformat()}, Europe/Amsterdam), the last full half-year,\n"
+        "per provider, law and form over all locations:"
+    )
+    emit_table(overview, TOTALS)
+    print(
+        "(clients: each client, or young person, once per provider; emergency: Wzd\n"
+        "applications under art. 15, Wvggz clients given the form under art. 8:11.\n"
+        f"Per location, with the data quality: report --period {period.name} --provider ID)\n"
+    )
+    print(
+        f"Overviews of {period.name} delivered on "
         f"{DELIVERED_AT.date().isoformat()}, in time (report --delivered):"
     )
     emit_table(delivered, ("provider_id", "law", "body_sha256"))
@@ -225,6 +243,7 @@ def run_demo(args: argparse.Namespace) -> int:
             f"  {cli} timeline {example['provider_id']} {example['measure_id']}\n"
             f"  {cli} alerts --as-of {as_of.isoformat()}\n"
             f"  {cli} alerts --as-of {as_of.isoformat()} --all --format json\n"
+            f"  {cli} report --period {DELIVERED_PERIOD.name} --provider {example['provider_id']}\n"
             f"  {cli} rejects\n"
             f"  {cli} verify\n"
             "\nOpen it in a browser (the token is printed once; keep it):\n"

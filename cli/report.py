@@ -216,4 +216,9 @@ def _print_check(result: CheckResult, fmt: str) -> None:
             print("\nno event after the report's position touches these:")
         print("these figures changed:")
         for change in figures:
-            print(f"  {change['figure']}: {change['was']} -> {change['now']}")
+            print(f"  {change['figure']}: {_figure(change['was'])} -> {_figure(change['now'])}")
+
+
+def _figure(value: Any) -> Any:
+    """A figure as a reader says it: one that is not in a report is absent (JSON: null)."""
+    return "(absent)" if value is None else value

@@ -14,7 +14,7 @@ from cli.output import emit_table
 from domain.report.csv_mapping import csv_text
 from domain.report.document import ReportDocument
 
-__all__ = ["csv_text", "table_text"]
+__all__ = ["csv_text", "provider_totals", "table_text"]
 
 #: An overview is never cut to the terminal: every figure is shown.
 _UNCUT = 1_000_000
@@ -52,6 +52,76 @@ def table_text(document: ReportDocument) -> str:
         _jeugdwet(out, p.jeugdwet)
         _quality(out, p.data_quality)
     return out.getvalue()
+
+
+#: The columns of `provider_totals`, in the order a reader compares them.
+TOTALS = ("provider_id", "law", "form", "clients", "measures", "applications", "emergency")
+
+
+def provider_totals(document: ReportDocument) -> list[dict[str, Any]]:
+    """Per provider, law and form over all its locations: the overview at a glance.
+
+    Wzd and Jeugdwet rows are the body's own totals. Wvggz is delivered per client and has
+    no totals in the body, so its clients per form are counted here from the client rows,
+    each client once however many locations gave it; it has no measure count (`-`).
+    `emergency` is what each law marks as unplanned: Wzd applications under art. 15, Wvggz
+    clients given the form under art. 8:11; the Jeugdwet overview has no such figure (`-`).
+    """
+    rows: list[dict[str, Any]] = []
+    for provider_id, p in document.body.providers.items():
+        head = {"provider_id": provider_id}
+        if p.wzd.deliver:
+            rows += [
+                {
+                    **head,
+                    "law": "wzd",
+                    "form": form,
+                    "clients": c.clients,
+                    "measures": c.measures,
+                    "applications": c.applications,
+                    "emergency": c.applications_unplanned,
+                }
+                for form, c in p.wzd.totals.items()
+            ]
+        if p.wvggz.deliver:
+            rows += [{**head, "law": "wvggz", **row} for row in _wvggz_forms(p.wvggz)]
+        if p.jeugdwet.deliver:
+            rows += [
+                {
+                    **head,
+                    "law": "jeugdwet",
+                    "form": form,
+                    "clients": c.young_people,
+                    "measures": c.measures,
+                    "applications": c.applications,
+                    "emergency": "-",
+                }
+                for form, c in p.jeugdwet.totals.items()
+            ]
+    return rows
+
+
+def _wvggz_forms(wvggz: Any) -> list[dict[str, Any]]:
+    clients: dict[str, set[str]] = {}
+    emergency: dict[str, set[str]] = {}
+    applications: dict[str, int] = {}
+    for by_client in [*wvggz.locations.values(), wvggz.without_location]:
+        for ref, forms in by_client.items():
+            for form, given in forms.items():
+                clients.setdefault(form, set()).add(ref)
+                applications[form] = applications.get(form, 0) + given.applications
+                if given.emergency_8_11:
+                    emergency.setdefault(form, set()).add(ref)
+    return [
+        {
+            "form": form,
+            "clients": len(clients[form]),
+            "measures": "-",
+            "applications": applications[form],
+            "emergency": len(emergency.get(form, ())),
+        }
+        for form in sorted(clients)
+    ]
 
 
 def _wzd(out: io.StringIO, wzd: Any) -> None:

@@ -83,7 +83,7 @@ def test_check_says_identical_then_names_a_late_registration(
     assert code == 1
     assert out.startswith("changed:")
     assert (
-        f"providers / {provider} / wzd / locations / LATE-LOC / seclusion / clients: None -> 1"
+        f"providers / {provider} / wzd / locations / LATE-LOC / seclusion / clients: (absent) -> 1"
         in out
     )
     assert "measure.applied late-a" in out and "measure.proposed late-p" in out
