@@ -20,15 +20,18 @@ from api.clock import AMSTERDAM
 from api.deps import ledger_of
 from api.web import page_reader, render
 from domain.codes import ALL_CATEGORIES
-from domain.report.deadline import next_due
+from domain.report.deadline import due, next_due
 from domain.report.delivery_status import DeliveryStatus, delivery_statuses
 from domain.report.explain import ALL_LOCATIONS, WITHOUT_LOCATION
 from domain.report.period import HalfYear
 from domain.report.xml_mapping import LAWS
-from projections.delivery_reads import standing_deliveries
+from projections.delivery_reads import OverdueOverview, overdue_overviews, standing_deliveries
 
 router = APIRouter(include_in_schema=False)
 ProviderParam = Annotated[str | None, Query(max_length=64)]
+#: The inspectorate's list of overviews not delivered by their day is cut here; the rest are
+#: in /alerts?rule=WZD-IGJ-OVERVIEW (and WVGGZ-).
+OVERDUE_SHOWN = 500
 
 
 def recent_periods(now: datetime, count: int = 4) -> list[HalfYear]:
@@ -61,8 +64,13 @@ def reports_index(
     audit.allowed()
     now = datetime.now(UTC)
     periods = recent_periods(now)
-    # A provider sees where its own overviews stand; the inspectorate opens one provider's.
+    # A provider sees where its own overviews stand; the inspectorate, which providers sent
+    # none by the day of a listed half-year although they gave compulsory care in it.
     delivery = {p: statuses(request, p, periods, now) for p in principal.providers or ()}
+    overdue: list[OverdueOverview] | None = None
+    if principal.providers is None:
+        since = due(periods[-1]).late_from
+        overdue = overdue_overviews(ledger_of(request).sql, since, now, None, OVERDUE_SHOWN)
     return render(
         request,
         audit,
@@ -71,6 +79,9 @@ def reports_index(
         next_delivery=next_due(now),
         providers=principal.providers,
         delivery=delivery,
+        overdue=overdue,
+        overdue_shown=OVERDUE_SHOWN,
+        overdue_since=periods[-1].name,
     )
 
 

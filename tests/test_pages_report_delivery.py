@@ -11,10 +11,11 @@ from typing import Any
 from api_fixtures import serving
 from page_fixtures import sign_in
 
+from api.clock import AMSTERDAM
 from api.pages_report import recent_periods
 from domain.report.deadline import due
 from domain.wire import delivery_event_id
-from tests.conftest import lifecycle, messages
+from tests.conftest import event, lifecycle, messages
 
 A, B = "AGB:12345678", "AGB:87654321"
 BODY = "c0ffee00" * 8
@@ -78,3 +79,53 @@ def test_the_index_and_the_overview_show_where_each_delivery_stands(tmp_path: Pa
         assert page.status_code == 200, page.text
         assert _row(page.text, last.name, "wzd").startswith("delivered")
         assert f"<code>{BODY}</code>" in page.text
+
+
+def _care(provider: str, measure: str, start: datetime) -> list[dict[str, Any]]:
+    """A Wzd measure proposed, reviewed and applied in the half-year that starts at `start`."""
+    at = [(start + timedelta(days=d)).isoformat() for d in (2, 3, 4, 5)]
+    kinds = ["measure.proposed", "stappenplan.step_completed", "review.decided", "measure.applied"]
+    return [
+        event(kind, event_id=f"{measure}-{i}", provider_id=provider, measure_id=measure,
+              occurred_at=when)
+        for i, (kind, when) in enumerate(zip(kinds, at, strict=True), 1)
+    ]  # fmt: skip
+
+
+def test_the_inspectorate_sees_which_providers_sent_no_overview_by_its_day(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    period = recent_periods(now)[2]  # two half-years back: its day has always passed
+    day = due(period)
+    late_sent = day.late_from + timedelta(days=20)
+    c = "AGB:11112222"
+    with serving("sqlite", tmp_path, providers=[A, B]) as served:
+        counts, _ = served.ledger.submit(
+            messages(
+                *_care(A, "ma", period.start),  # care, no delivery: not delivered
+                *_care(B, "mb", period.start),
+                _delivery(B, period.name, "wzd", day.late_from - timedelta(hours=1)),  # in time
+                *_care(c, "mc", period.start),
+                _delivery(c, period.name, "wzd", late_sent),  # after its day
+            )
+        )
+        assert counts.accepted == 14
+        served.ledger.refresh_alerts()
+        text = sign_in(served, "igj").get("/reports").text
+        assert "Overviews not delivered by their day" in text
+        table = text[text.index('<table class="overdue">') :]
+        table = table[: table.index("</table>")]
+        rows = re.findall(r"<tr class=\"(\w+)\">(.*?)</tr>", table, re.S)
+        shown = {re.search(r">(AGB:\d+)</a>", body).group(1): (state, body) for state, body in rows}
+        assert set(shown) == {A, c}  # B delivered in time
+        state, body = shown[A]
+        assert state == "open" and "not delivered" in body
+        assert f"<td>{period.name}</td><td>wzd</td><td>{day.day.isoformat()}</td>" in body
+        assert f'href="/reports/{period.name}?provider=AGB%3A12345678"' in body
+        state, body = shown[c]
+        assert state == "resolved" and "delivered late" in body
+        assert late_sent.astimezone(AMSTERDAM).strftime("%Y-%m-%d") in body
+        # a provider sees its own deliveries, not the inspectorate's list
+        own = sign_in(served, "A").get("/reports").text
+        assert "Overviews not delivered by their day" not in own and c not in own

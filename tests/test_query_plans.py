@@ -28,6 +28,7 @@ from projections import (
     alert_changes,
     alert_reads,
     api_reads,
+    delivery_reads,
     feed_due,
     feed_store,
     measure_reads,
@@ -148,6 +149,11 @@ def _api_reads(ledger: Ledger) -> list[ApiCheck]:
          ("view_alerts_provider_page", "view_alerts_client", "view_alerts_measure"), "index"),
         ("measures per phase", "SELECT framework, phase, COUNT(*) AS n FROM view_status "
          "GROUP BY framework, phase", [], "view_status_phase", (), "index"),
+        # The inspectorate's overviews not delivered by their day: a range per rule.
+        ("overdue overviews, every provider", delivery_reads.OVERVIEW_ALERTS.format(
+            rules="?, ?", scope=""), ["WZD-IGJ-OVERVIEW", "WVGGZ-IGJ-OVERVIEW",
+            "2025-08-12T22:00:00.000000Z", moment, 500], "view_alerts_counts",
+         ("view_alerts_counts",), "index"),
         # (With three providers a third of the newest rows are each one's: PostgreSQL reads
         # the primary key backwards, right here and wrong with a thousand providers.)
         ("last ingest of a provider", api_reads.LAST_OF_PROVIDER, [P],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from domain.report.deadline import due, next_due
+from domain.report.deadline import due, next_due, period_late_from
 from domain.report.period import HalfYear
 
 
@@ -36,3 +38,14 @@ def test_the_next_delivery(now: str, period: str, day: str) -> None:
     """The last half-year's day while it lasts, then the running half-year's."""
     found = next_due(datetime.fromisoformat(now))
     assert (found.period.name, str(found.day)) == (period, day)
+
+
+@given(st.integers(1900, 2198), st.sampled_from([1, 2]))
+def test_the_half_year_is_found_from_its_first_late_instant(year: int, half: int) -> None:
+    period = HalfYear(year, half)
+    late_from = due(period).late_from
+    assert period_late_from(late_from) == period
+    assert period_late_from(late_from.astimezone(UTC)) == period  # the same instant in UTC
+    assert period_late_from(late_from + timedelta(seconds=1)) is None
+    assert period_late_from(late_from - timedelta(days=1)) is None
+

@@ -42,3 +42,18 @@ def next_due(now: datetime) -> Due:
         if now < found.late_from:
             return found
     return due(current)  # not reached: the running half-year ends before its day
+
+
+def period_late_from(moment: datetime) -> HalfYear | None:
+    """The half-year whose overview is late from `moment` (the inverse of `due(p).late_from`),
+    or None. An overview alert's `since` is that instant, so a list of them can name their
+    half-years without parsing a message."""
+    local = moment.astimezone(AMSTERDAM)
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return None
+    if (local.month, local.day) == (8, 13):
+        return HalfYear(local.year, 1)
+    if (local.month, local.day) == (2, 13):
+        return HalfYear(local.year - 1, 2)
+    return None
+
