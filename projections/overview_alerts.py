@@ -50,6 +50,7 @@ PROVIDER_ROWS_IN = (
     "SELECT provider_id, kind, ref, type, data FROM view_timeline WHERE position > ? "
     "AND position <= ? AND type IN ('report.delivered', 'event.retracted', 'measure.proposed')"
 )
+STORED_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts"
 FRAMEWORK_OF_MEASURE = "SELECT framework FROM view_status WHERE provider_id = ? AND measure_id = ?"
 DELIVERIES_OF_PROVIDER = FACT_ROWS + "WHERE provider_id = ? AND kind = 'provider' AND ref = ''"
 MEASURES_OF_LAW = (
@@ -201,15 +202,17 @@ def _standing_facts(c: SqlCursor, provider_id: str, measure_id: str) -> list[Fac
 
 
 def _store(c: SqlCursor, provider_id: str, period: HalfYear, law: str, alert: Alert | None) -> None:
-    """Replace the stored alert of (provider, half-year, law): its id is fixed by those three."""
-    c.execute(
-        "DELETE FROM view_alerts WHERE alert_id = ?",
-        [alert_id(OVERVIEW_RULES[law], provider_id, None, period.name)],
-    )
-    if alert is None:
+    """Make the stored alert of (provider, half-year, law) this one: its id is fixed by those
+    three. An unchanged row is left alone, so the change log (and the feed) names only real
+    changes, as for the measure alerts (`alert_judging`)."""
+    key = alert_id(OVERVIEW_RULES[law], provider_id, None, period.name)
+    found = c.execute(f"{STORED_ALERT} WHERE alert_id = ?", [key]).fetchone()
+    stored = tuple(found[name] for name in ALERT_COLUMNS) if found is not None else None
+    row = _alert_row(alert, "") if alert is not None else None  # no measure; client '' (none)
+    if stored == row:
         return
-    marks = ", ".join("?" * len(ALERT_COLUMNS))
-    c.execute(
-        f"INSERT INTO view_alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({marks})",
-        _alert_row(alert, ""),  # no measure, and client '' (it names none)
-    )
+    if stored is not None:
+        c.execute("DELETE FROM view_alerts WHERE alert_id = ?", [key])
+    if row is not None:
+        marks = ", ".join("?" * len(ALERT_COLUMNS))
+        c.execute(f"INSERT INTO view_alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({marks})", row)

@@ -83,6 +83,38 @@ def test_late_then_resolved_by_a_late_delivery(ledger: Ledger) -> None:
     assert (row["client_id"], row["measure_id"]) == ("", None)
 
 
+def _logged(ledger: Ledger, alert_id: str) -> int | None:
+    with ledger.sql.transaction(commit=False) as c:
+        row = c.execute(
+            "SELECT seq FROM view_alert_changes WHERE alert_id = ?", [alert_id]
+        ).fetchone()
+    return None if row is None else int(row["seq"])
+
+
+def test_a_rejudged_unchanged_overview_alert_is_not_written_again(ledger: Ledger) -> None:
+    """Another application in the half-year judges it again; the alert is the same, so its
+    row is left alone and the change log (what the feed reads) does not name it."""
+    assert submit(ledger, *lifecycle("m1")) == (8, 0, 0)
+    [alert] = overview_alerts(ledger, include_resolved=True)
+    first = _logged(ledger, alert.alert_id)
+    assert first is not None
+    again = event(
+        "measure.applied",
+        event_id="m1-9",
+        measure_id="m1",
+        occurred_at="2026-04-20T10:00:00+02:00",
+        data={},
+    )
+    assert submit(ledger, again) == (1, 0, 0)
+    assert overview_alerts(ledger, include_resolved=True) == [alert]
+    assert _logged(ledger, alert.alert_id) == first
+    assert submit(ledger, delivery("2026-08-14T09:00:00+02:00")) == (1, 0, 0)
+    [resolved] = overview_alerts(ledger, include_resolved=True)
+    assert resolved.status == "resolved"
+    later = _logged(ledger, alert.alert_id)
+    assert later is not None and later > first
+
+
 def test_on_time_delivery_recorded_before_the_care_arrives(ledger: Ledger) -> None:
     """Arrival order does not matter: the application re-judges the half-year."""
     assert submit(ledger, delivery("2026-08-12T23:59:00+02:00")) == (1, 0, 0)

@@ -48,4 +48,3 @@ def test_the_half_year_is_found_from_its_first_late_instant(year: int, half: int
     assert period_late_from(late_from.astimezone(UTC)) == period  # the same instant in UTC
     assert period_late_from(late_from + timedelta(seconds=1)) is None
     assert period_late_from(late_from - timedelta(days=1)) is None
-
