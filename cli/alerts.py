@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from cli.arg_types import utc_instant
 from cli.context import InputError, open_ledger
-from cli.output import emit_json, emit_table
+from cli.output import emit_json_array, emit_table
 from cli.progress import refresh_alerts
 from projections import queries
 from projections.api_reads import SEVERITY_ORDER
@@ -41,12 +41,15 @@ def alerts(args: argparse.Namespace) -> int:
                 f"--rule: {args.rule!r} is no rule of the rulebook; one of {', '.join(known)}"
             )
         refresh_alerts(ledger)
-        found = queries.alerts(
+        chunks = queries.alert_chunks(
             ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule
         )
-    if args.format == "json":
-        emit_json([a.model_dump(mode="json", by_alias=True) for a in found])
-        return 0
+        if args.format == "json":  # written as read: memory bounded by a chunk
+            emit_json_array(
+                [a.model_dump(mode="json", by_alias=True) for a in chunk] for chunk in chunks
+            )
+            return 0
+        found = [alert for chunk in chunks for alert in chunk]
     # A person reads the table top-down: the most serious first (as the pages and the API
     # list them), then by `since`; JSON keeps the index's order for machines.
     ordered = sorted(found, key=lambda a: (SEVERITY_ORDER.index(a.severity), a.since))

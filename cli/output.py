@@ -6,15 +6,32 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
 
 def emit_json(value: Any, out: TextIO | None = None) -> None:
+    """One `dumps` and one write: `json.dump` streams through the pure-Python encoder, a
+    write per token (8 of 11 s for 100k alerts); `dumps` takes the C encoder, same bytes."""
     out = out or sys.stdout
-    json.dump(value, out, ensure_ascii=False, default=str)
+    out.write(json.dumps(value, ensure_ascii=False, default=str))
     out.write("\n")
+
+
+def emit_json_array(chunks: Iterable[Sequence[Any]], out: TextIO | None = None) -> None:
+    """`emit_json` of the concatenated chunks, byte for byte, written chunk by chunk: a list
+    of half a million alerts is never one string (or one list) in memory."""
+    out = out or sys.stdout
+    out.write("[")
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        text = json.dumps(list(chunk), ensure_ascii=False, default=str)
+        out.write(text[1:-1] if first else ", " + text[1:-1])
+        first = False
+    out.write("]\n")
 
 
 def emit_table(

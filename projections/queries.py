@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -155,6 +155,24 @@ def alerts(
     An alert resolved after `as_of` is open as of `as_of`, and shown without its resolution:
     that had not happened yet.
     """
+    chunks = alert_chunks(
+        sql, as_of, include_resolved=include_resolved, provider_id=provider_id, rule=rule
+    )
+    return [alert for chunk in chunks for alert in chunk]
+
+
+def alert_chunks(
+    sql: SqlRunner,
+    as_of: datetime,
+    *,
+    include_resolved: bool = False,
+    provider_id: str | None = None,
+    rule: str | None = None,
+    size: int = 5000,
+) -> Iterator[list[Alert]]:
+    """`alerts`, a chunk of at most `size` at a time, read from one snapshot: a caller that
+    writes each chunk out holds a few thousand alerts in memory, not every one (half a
+    million rows took 2.4 GB at once)."""
     moment = utc_key(as_of)
     query = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts WHERE since_utc <= ?"
     params: list[str] = [moment]
@@ -169,8 +187,9 @@ def alerts(
         params.append(rule)
     query += " ORDER BY since_utc, rule, alert_id"
     with sql.transaction(commit=False) as c:
-        rows = c.execute(query, params).fetchall()
-    return [alert_from_row(row, moment) for row in rows]
+        c.execute(query, params)
+        while rows := c.fetchmany(size):
+            yield [alert_from_row(row, moment) for row in rows]
 
 
 def alert_from_row(row: Any, moment: str) -> Alert:

@@ -18,6 +18,7 @@ class Cursor(Protocol):
     def executemany(self, sql: Any, params: Any) -> Any: ...
     def fetchall(self) -> Any: ...
     def fetchone(self) -> Any: ...
+    def fetchmany(self, size: int = ...) -> Any: ...
 
 
 class Dialect:
@@ -130,6 +131,10 @@ class SqlCursor:
 
     def fetchone(self) -> Any:
         return self.raw.fetchone()
+
+    def fetchmany(self, size: int) -> list[Any]:
+        # The library's SQLite cursor wraps sqlite3's and has no fetchmany of its own.
+        return list(getattr(self.raw, "sqlite_cursor", self.raw).fetchmany(size))
 
 
 def in_chunks(values: Sequence[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
