@@ -12,8 +12,11 @@ before it returns. The baseline, in the same run on the same file: a plain SQLit
 parses each line as JSON and inserts it into one table, committing every 5,000 lines (the
 ledger's batch); with `--store postgresql://...`, a psycopg `executemany` of the same parsed
 lines into one table of a scratch schema, committing every 5,000. Printed: events/s of both,
-their ratio, the ledger's CPU seconds (user + system), how much of it the alert refresh took
-(judging, after the file is stored) and the peak RSS of the process.
+their ratio, the ledger's CPU seconds (user + system, with the judge's), how much of it the
+last alert refresh took (judging, after the file is stored) and, when the command judged
+alongside (a file of 8 MiB or more, on two cores: ledger/judging_alongside.py), the judge
+process's CPU; and the peak RSS of the storing process. `--in-turn` makes the command store,
+then judge, in one process, for the comparison.
 """
 
 from __future__ import annotations
@@ -104,7 +107,17 @@ def _flush(conn: sqlite3.Connection, rows: list[tuple[str]]) -> None:
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    """This process's CPU seconds and its reaped children's: the command's judge alongside
+    (ledger/judging_alongside.py) is a child it joins before it returns."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
@@ -130,18 +143,27 @@ def timed_refresh(spent: dict[str, float]) -> Iterator[None]:
 
 
 def ingest_command(
-    path: Path, store: str, key: Path, refresh: dict[str, float]
+    path: Path, store: str, key: Path, refresh: dict[str, float], in_turn: bool
 ) -> tuple[float, float, dict[str, int]]:
-    """`measure-ledger --store STORE ingest path --format json`, timed wall and CPU; the
-    alert refresh's share is put in `refresh`."""
+    """`measure-ledger --store STORE ingest path --format json`, timed wall and CPU (with its
+    judge's, when it judges alongside); the parent's last alert refresh is put in `refresh`,
+    the judge's CPU in `refresh["judge_cpu"]`. `in_turn`: store, then judge, in one process."""
     os.environ["LEDGER_KEY_FILE"] = str(key)
     out = io.StringIO()
-    started, cpu = time.perf_counter(), _cpu()
-    with contextlib.redirect_stdout(out), timed_refresh(refresh):
-        code = cli_main(
-            ["--store", store, "ingest", str(path), "--no-progress", "--format", "json"]
-        )
+    decide = commands.wanted
+    if in_turn:
+        commands.wanted = lambda size: False  # type: ignore[assignment]
+    refresh["alongside"] = float(commands.wanted(path.stat().st_size))
+    started, cpu, children = time.perf_counter(), _cpu(), _children_cpu()
+    try:
+        with contextlib.redirect_stdout(out), timed_refresh(refresh):
+            code = cli_main(
+                ["--store", store, "ingest", str(path), "--no-progress", "--format", "json"]
+            )
+    finally:
+        commands.wanted = decide  # type: ignore[assignment]
     elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
+    refresh["judge_cpu"] = _children_cpu() - children
     if code != 0:
         raise SystemExit(f"ingest exited {code}")
     return elapsed, cpu, json.loads(out.getvalue())
@@ -155,6 +177,12 @@ def main() -> int:
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--store", default=None, help="a PostgreSQL URL whose database is emptied first"
+    )
+    parser.add_argument(
+        "--in-turn",
+        action="store_true",
+        help="store, then judge, in one process (default: as the command decides; a file "
+        "of 8 MiB or more is judged alongside, in a second process)",
     )
     args = parser.parse_args()
     configure("warning")
@@ -178,7 +206,9 @@ def main() -> int:
             plain = plain_sqlite(events_file, work / "plain.db")
             store = f"sqlite:///{work / 'ledger.db'}"
         refresh: dict[str, float] = {}
-        seconds, cpu, counts = ingest_command(events_file, store, work / "key", refresh)
+        seconds, cpu, counts = ingest_command(
+            events_file, store, work / "key", refresh, args.in_turn
+        )
     result = {
         "shape": args.shape,
         "events": n,
@@ -192,6 +222,8 @@ def main() -> int:
         "refresh_seconds": round(refresh["seconds"], 2),
         "refresh_cpu_seconds": round(refresh["cpu"], 2),
         "refresh_cpu_share": round(refresh["cpu"] / cpu, 3),
+        "judged_alongside": bool(refresh["alongside"]),
+        "judge_cpu_seconds": round(refresh["judge_cpu"], 2),
         "counts": counts,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "targets": "≥ 20,000 ev/s and ≥ 0.20× plain (then 0.30×), alerts current",
@@ -208,10 +240,12 @@ def main() -> int:
         print(f"ratio ledger/plain     {result['ratio']:>8} (target >= 0.20, then 0.30)")
         print(f"ledger CPU             {result['ledger_cpu_seconds']:>8} s")
         print(
-            f"  of it alert refresh  {result['refresh_cpu_seconds']:>8} s "
+            f"  of it last refresh   {result['refresh_cpu_seconds']:>8} s "
             f"({result['refresh_cpu_share']:.0%}; {result['refresh_seconds']} s wall)"
         )
-        print(f"peak RSS               {result['peak_rss_mib']:>8} MiB")
+        if result["judged_alongside"]:
+            print(f"  of it the judge      {result['judge_cpu_seconds']:>8} s (a second process)")
+        print(f"peak RSS               {result['peak_rss_mib']:>8} MiB (the storing process)")
     return 0
 
 

@@ -17,6 +17,7 @@ from cli.demo import run_demo
 from cli.output import emit_json, emit_table
 from cli.progress import progress_bar, refresh_alerts
 from consumers import jsonl
+from ledger.judging_alongside import judging_alongside, wanted
 from projections import queries
 
 
@@ -37,9 +38,11 @@ def ingest(args: argparse.Namespace) -> int:
     with (
         _input(args.file) as (stream, name, size),
         open_ledger(args, create=True) as ledger,
-        progress_bar(size, "ingest", enabled=not args.no_progress) as advance,
     ):
-        counts = jsonl.load(ledger, stream, name, progress=advance)
+        alongside = judging_alongside(args.store, args.settings, enabled=wanted(size))
+        with alongside, progress_bar(size, "ingest", enabled=not args.no_progress) as advance:
+            counts = jsonl.load(ledger, stream, name, progress=advance)
+        # alerts current whatever the judge did: at most the last batch is left to judge
         refresh_alerts(ledger, enabled=not args.no_progress)
     if args.format == "json":
         emit_json(counts.as_dict())

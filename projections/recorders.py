@@ -20,6 +20,7 @@ from domain.rulebook import Rulebook
 from projections.alert_index import NAME as ALERTS
 from projections.alert_index import AlertIndex
 from projections.alert_index import ddl as alert_ddl
+from projections.deferred_writes import DeferredWrites
 from projections.measure_views import NAME, VIEW_TABLES, MeasureViews, ddl, tracking_for
 from store.batch_append import Written
 from store.sql import SQLITE, Dialect, SqlCursor, SqlRunner
@@ -146,9 +147,13 @@ class AlertIndexMixin:
     def refresh(self, upto: int, progress: Callable[[int], None] | None = None) -> int:
         """Judge every measure the timeline rows up to `upto` touched; return how many.
 
-        The position is read inside each write transaction, after taking the index's lock
-        (SQLite: the write lock; PostgreSQL: an advisory lock), so two processes refreshing at
-        once take turns instead of judging the same rows twice.
+        Each chunk is judged on a read snapshot, holding no lock, and its writes replayed in
+        a short write transaction (`projections/deferred_writes.py`): a writer storing
+        events meanwhile waits for that replay only, not for the rules. The replay first
+        takes the index's lock (SQLite: the write lock; PostgreSQL: an advisory lock) and
+        reads the position again; if another refresher moved it since the snapshot, the
+        chunk is judged again from there, so two processes refreshing at once never write
+        judgements over each other's.
         """
         with self.runner.transaction(commit=False) as c:
             if self.index.judged_by_other_rules(c):
@@ -158,16 +163,21 @@ class AlertIndexMixin:
         # judged for one chunk needs no judging for the next (see AlertIndex.apply).
         seen: set[tuple[str, str, str]] = set()
         while True:
-            chunk_seen = set(seen)  # kept only if the chunk's transaction commits
+            chunk_seen = set(seen)  # kept only if the chunk's writes commit
+            with self.runner.snapshot() as r:
+                position = self._max_tracking_id(ALERTS, r.raw) or 0  # type: ignore[attr-defined]
+                if position >= upto:
+                    return judged
+                end = min(position + self.chunk, upto)
+                deferred = DeferredWrites(r)
+                count = self.index.apply(deferred, position, end, chunk_seen)  # type: ignore[arg-type]
+                self.index.record_rules(deferred)  # type: ignore[arg-type]
             try:
                 with self.runner.transaction(commit=True) as c:
                     self._lock(c)
-                    position = self._max_tracking_id(ALERTS, c.raw) or 0  # type: ignore[attr-defined]
-                    if position >= upto:
-                        return judged
-                    end = min(position + self.chunk, upto)
-                    count = self.index.apply(c, position, end, chunk_seen)
-                    self.index.record_rules(c)
+                    if (self._max_tracking_id(ALERTS, c.raw) or 0) != position:  # type: ignore[attr-defined]
+                        continue  # another refresher moved the index: judge from there
+                    deferred.replay(c)
                     self._insert_tracking(c.raw, Tracking(ALERTS, end))  # type: ignore[attr-defined]
             except IntegrityError:
                 continue  # another process got there first: read its position again

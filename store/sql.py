@@ -62,6 +62,17 @@ class SqlRunner:
             yield SqlCursor(cursor, self.dialect)
 
     @contextmanager
+    def snapshot(self) -> Iterator[SqlCursor]:
+        """A read transaction whose statements all see one state of the store: SQLite's
+        deferred `BEGIN` (the snapshot is taken at its first read), PostgreSQL's
+        `REPEATABLE READ` (its default, `READ COMMITTED`, sees each statement's own)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            c = SqlCursor(cursor, self.dialect)
+            if self.dialect is not SQLITE:
+                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield c
+
+    @contextmanager
     def _sqlite_write(self) -> Iterator[SqlCursor]:
         """A SQLite write transaction that takes the write lock first (`BEGIN IMMEDIATE`).
 

@@ -56,4 +56,3 @@ def period_late_from(moment: datetime) -> HalfYear | None:
     if (local.month, local.day) == (2, 13):
         return HalfYear(local.year - 1, 2)
     return None
-
