@@ -41,15 +41,11 @@ def alerts(args: argparse.Namespace) -> int:
                 f"--rule: {args.rule!r} is no rule of the rulebook; one of {', '.join(known)}"
             )
         refresh_alerts(ledger)
-        chunks = queries.alert_chunks(
-            ledger.sql, as_of, include_resolved=args.all, provider_id=args.provider, rule=args.rule
-        )
+        which = {"include_resolved": args.all, "provider_id": args.provider, "rule": args.rule}
         if args.format == "json":  # written as read: memory bounded by a chunk
-            emit_json_array(
-                [a.model_dump(mode="json", by_alias=True) for a in chunk] for chunk in chunks
-            )
+            emit_json_array(queries.alert_json_chunks(ledger.sql, as_of, **which))
             return 0
-        found = [alert for chunk in chunks for alert in chunk]
+        found = queries.alerts(ledger.sql, as_of, **which)
     # A person reads the table top-down: the most serious first (as the pages and the API
     # list them), then by `since`; JSON keeps the index's order for machines.
     ordered = sorted(found, key=lambda a: (SEVERITY_ORDER.index(a.severity), a.since))
