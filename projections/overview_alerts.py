@@ -40,7 +40,7 @@ from domain.rules.overview_delivery import (
 )
 from projections.alert_index import ALERT_COLUMNS, FACT_ROWS, _alert_row, facts_from_rows
 from projections.retraction_reads import chain_rows, retracted_now
-from store.sql import SqlCursor
+from store.sql import SqlCursor, in_chunks
 
 APPLICATIONS_OF_MEASURE = (
     "SELECT occurred_at, data FROM view_timeline WHERE provider_id = ? AND kind = 'measure' "
@@ -51,7 +51,14 @@ PROVIDER_ROWS_IN = (
     "AND position <= ? AND type IN ('report.delivered', 'event.retracted', 'measure.proposed')"
 )
 STORED_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts"
-FRAMEWORK_OF_MEASURE = "SELECT framework FROM view_status WHERE provider_id = ? AND measure_id = ?"
+FRAMEWORKS_OF_MEASURES = (
+    "SELECT measure_id, framework FROM view_status WHERE provider_id = ? "
+    "AND measure_id IN ({marks})"
+)
+APPLICATIONS_OF_MEASURES = (
+    "SELECT ref, occurred_at, data FROM view_timeline WHERE provider_id = ? AND kind = 'measure' "
+    "AND ref IN ({marks}) AND type = 'measure.applied'"
+)
 DELIVERIES_OF_PROVIDER = FACT_ROWS + "WHERE provider_id = ? AND kind = 'provider' AND ref = ''"
 MEASURES_OF_LAW = (
     "SELECT measure_id, category, first_applied_at, last_applied_at FROM view_status "
@@ -124,16 +131,30 @@ def _touched(
                 data = json.loads(row["data"])
                 if data["law"] in laws:
                     wanted.add((provider_id, HalfYear.parse(data["period"]), data["law"]))
+    by_provider: dict[str, list[str]] = {}
     for provider_id, measure_id in measures:
-        framework = c.execute(FRAMEWORK_OF_MEASURE, [provider_id, measure_id]).fetchone()
-        own = {framework["framework"]} if framework else set()
-        judged_laws = laws if (provider_id, measure_id) in reframed else own & set(laws)
-        if not judged_laws:
-            continue
-        for r in c.execute(APPLICATIONS_OF_MEASURE, [provider_id, measure_id]).fetchall():
-            applied_at, ended_at = _moments(r)
-            for period in periods_of(applied_at, ended_at):
-                wanted.update((provider_id, period, law) for law in judged_laws)
+        by_provider.setdefault(provider_id, []).append(measure_id)
+    for provider_id, ids in sorted(by_provider.items()):
+        # A few statements per refresh, not two per measure.
+        for chunk, marks in in_chunks(sorted(ids)):
+            frameworks = {
+                r["measure_id"]: r["framework"]
+                for r in c.execute(
+                    FRAMEWORKS_OF_MEASURES.format(marks=marks), [provider_id, *chunk]
+                ).fetchall()
+            }
+            applications = c.execute(
+                APPLICATIONS_OF_MEASURES.format(marks=marks), [provider_id, *chunk]
+            ).fetchall()
+            for r in applications:
+                measure_id = r["ref"]
+                own = {frameworks[measure_id]} if measure_id in frameworks else set()
+                judged_laws = laws if (provider_id, measure_id) in reframed else own & set(laws)
+                if not judged_laws:
+                    continue
+                applied_at, ended_at = _moments(r)
+                for period in periods_of(applied_at, ended_at):
+                    wanted.update((provider_id, period, law) for law in judged_laws)
     return wanted
 
 

@@ -38,6 +38,7 @@ from projections import (
 from projections import alert_index as ai
 from projections import alert_judging as aj
 from projections import alert_rebuild as ar
+from projections import overview_alerts as oa
 from synthetic import encode_lines, generate
 
 P, C, M, E = "AGB:12210377", "cl-0001", "WZD-00001", "WZD-00001-e01"
@@ -80,6 +81,11 @@ HOT: list[tuple[str, str, list[Any], str, str]] = [
      "view_alerts_pkey"),
     ("a measure's deadline", aj.UPDATE_DEADLINE, [None, None, P, M],
      "sqlite_autoindex_view_status_1", "view_status_pkey"),
+    # The half-year overview rules' reads of the measures a refresh touched, batched.
+    ("frameworks of measures", oa.FRAMEWORKS_OF_MEASURES.format(marks="?,?"), [P, M, M2],
+     "sqlite_autoindex_view_status_1", "view_status_pkey"),
+    ("applications of measures", oa.APPLICATIONS_OF_MEASURES.format(marks="?,?"), [P, M, M2],
+     "view_timeline_stream", "view_timeline_stream"),
     # A rebuild's bulk reads and writes (projections/alert_rebuild.py): ranges of one index.
     ("facts of a range of measures", ar.FACTS_OF_MEASURES, [P, M, "WZD-00009"],
      "view_timeline_stream", "view_timeline_stream"),
