@@ -79,6 +79,12 @@ def register(command: Command) -> None:
         help="only these provider ids may arrive on the topic; others are dead-lettered "
         "(repeatable; default: any provider)",
     )
+    p.add_argument(
+        "--judge-alongside",
+        action="store_true",
+        help="keep the alert index current while consuming, in a second process (default: "
+        "alerts are judged by `feed`, `serve` or the next reading command)",
+    )
     p.set_defaults(handler=run_consume)
 
 
@@ -100,6 +106,7 @@ def run_consume(args: argparse.Namespace) -> int:
         allowed_providers=frozenset(args.allow_provider) if args.allow_provider else None,
         health_file=args.health_file,
         dlq_crash_after_flush=_crash_hook(),
+        judge_alongside=args.judge_alongside,
     )
     with stop_on_signals(threading.Event()) as stop:
         try:

@@ -40,6 +40,7 @@ from consumers.kafka_guard import ProviderGuard
 from consumers.kafka_offsets import CommitPolicy, PendingOffsets
 from consumers.kafka_settings import IngestSettings
 from consumers.kafka_undecodable import failed_position, is_decode_error, undecodable_letter
+from ledger.judging_alongside import judging_alongside
 from ledger.service import IngestCounts, Ledger, RawMessage
 from ledger.settings import Settings
 
@@ -248,6 +249,12 @@ def open_loop(
         stack.callback(producer.close, timeout=10)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
+        # Stopped before the ledger closes: its last refresh follows the loop's last commit.
+        stack.enter_context(
+            judging_alongside(
+                store_url, ledger_settings or Settings(), enabled=settings.judge_alongside
+            )
+        )
         reader = kafka_client(KafkaConsumer, settings.reader_config(), "DLQ reader")
         try:
             reconcile_dlq(

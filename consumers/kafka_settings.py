@@ -43,6 +43,9 @@ class IngestSettings:
     dlq_reconcile_timeout_s: float = 30.0
     dlq_crash_after_flush: int | None = None  # test hook, see consumers/kafka_dlq.py
     health_file: str | None = None  # touched each time round the loop (consumers/heartbeat.py)
+    #: A second process keeps the alert index current while the loop stores (ledger/
+    #: judging_alongside.py); off, alerts are judged by whoever reads or feeds them.
+    judge_alongside: bool = False
 
     def consumer_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {

@@ -11,12 +11,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
 from ledger.service import Ledger
-from tests.conftest import lifecycle
+from tests.conftest import event, lifecycle
 from tests.kafka_fixtures import (  # noqa: F401
     Topics,
     broker_fixture,
@@ -102,6 +103,71 @@ def test_sigterm_finishes_the_batch_commits_and_exits_0(topics: Topics, sqlite_u
             consumer.process.kill()
     assert committed_offsets(topics.bootstrap, "graceful", topics.events) == ends
     assert json.loads(consumer.output())["accepted"] == len(bodies)
+
+
+def test_judging_alongside_keeps_the_alerts_current_while_it_consumes(
+    topics: Topics, sqlite_url: str
+) -> None:
+    """With --judge-alongside the alert index reaches what was stored while the consumer
+    still runs (no reader refreshed it); the applications without review alert; a stop
+    leaves no judge behind."""
+    bodies = [e for m in range(25) for e in lifecycle(f"m{m}")]
+    applied = "2026-03-05T10:00:00+01:00"
+    bodies += [  # applied with no review at all: APPLIED-WITHOUT-REVIEW
+        event(event_id="x-p", measure_id="x1"),
+        event("measure.applied", event_id="x-a", measure_id="x1", occurred_at=applied, data={}),
+    ]
+    produce(topics.bootstrap, topics.events, keyed(bodies))
+    consumer = Consumer(consume_command(sqlite_url, topics, "judged", "--judge-alongside"))
+    try:
+        wait_for(lambda: len(stored_event_ids(sqlite_url)) == len(bodies), 30, "all stored")
+
+        def judged() -> bool:
+            ledger = Ledger(sqlite_url)
+            try:
+                return ledger.alert_index.position() == ledger.views.position()
+            finally:
+                ledger.close()
+
+        wait_for(judged, 30, "alerts judged up to the views while consuming")
+        assert consumer.process.poll() is None  # still consuming
+        ledger = Ledger(sqlite_url)
+        try:
+            with ledger.sql.transaction(commit=False) as c:
+                rows = c.execute("SELECT rule FROM view_alerts").fetchall()
+        finally:
+            ledger.close()
+        rules = {r["rule"] for r in rows}
+        assert "APPLIED-WITHOUT-REVIEW" in rules
+        judge = _children(consumer.process.pid)
+        assert len(judge) == 1
+        assert consumer.stop(signal.SIGTERM) == 0
+        assert not [p for p in judge if Path(f"/proc/{p}").exists() and _state(p) not in "ZX"]
+    finally:
+        if consumer.process.poll() is None:
+            consumer.process.kill()
+
+
+def _children(parent: int) -> list[int]:
+    """The processes `parent` spawned with multiprocessing (its judge)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                spawned = b"spawn_main" in (entry / "cmdline").read_bytes()  # not its tracker
+            except OSError:
+                continue
+            if int(fields[1]) == parent and spawned:
+                found.append(int(entry.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "X"
 
 
 @pytest.mark.slow
