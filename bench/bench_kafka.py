@@ -59,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store", default=None, help="store URL (default: a temp SQLite file)")
     parser.add_argument("--bootstrap-servers", default=None, help="default: start Tansu")
+    parser.add_argument(
+        "--judge-alongside",
+        action="store_true",
+        help="consume as `consume --judge-alongside` does, and time until the alerts are "
+        "current too",
+    )
     return parser.parse_args(argv)
 
 
@@ -158,16 +164,21 @@ def store_only(store: str, values: list[bytes]) -> float:
         ledger.close()
 
 
-def ledger_loop(bootstrap: str, topic: str, store: str, expected: int) -> tuple[float, Any]:
-    """Events/s of the real ingest loop, one process, from assignment to the last commit."""
+def ledger_loop(
+    bootstrap: str, topic: str, store: str, expected: int, judge: bool
+) -> tuple[float, Any, float | None]:
+    """Events/s of the real ingest loop, one process, from assignment to the last message
+    stored; with `judge`, also events/s until the alert index stood where the views do."""
     settings = IngestSettings(
         bootstrap_servers=bootstrap,
         topic=topic,
         group="bench-ledger",
         dlq_topic=f"{topic}.dlq",
         consumer_options=GROUP_OPTIONS,
+        judge_alongside=judge,
     )
     stop = threading.Event()
+    judged: float | None = None
     with open_loop(store, settings, stop) as loop:
         runner = threading.Thread(target=loop.run)
         runner.start()
@@ -176,10 +187,14 @@ def ledger_loop(bootstrap: str, topic: str, store: str, expected: int) -> tuple[
             began = time.perf_counter()
             wait(lambda: loop.totals.total >= expected or not runner.is_alive(), "the ingest")
             seconds = time.perf_counter() - began
+            if judge:
+                index, views = loop.ledger.alert_index, loop.ledger.views
+                wait(lambda: index.position() >= views.position(), "the judge")
+                judged = loop.totals.total / (time.perf_counter() - began)
         finally:
             stop.set()
             runner.join(timeout=60)
-    return loop.totals.total / seconds, loop.totals
+    return loop.totals.total / seconds, loop.totals, judged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,11 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"produced {sent} events to {topic} in {time.perf_counter() - began:.1f}s")
         values: list[bytes] = []
         plain = plain_loop(bootstrap, topic, sent, values)
-        ledger, totals = ledger_loop(bootstrap, topic, store, sent)
+        ledger, totals, judged = ledger_loop(bootstrap, topic, store, sent, args.judge_alongside)
         ceiling = store_only(f"sqlite:///{scratch}/store-only.db", values)
     print(f"plain kafka-python poll + json.loads : {plain:>10,.0f} events/s")
     print(f"ledger consume (store, project, commit): {ledger:>8,.0f} events/s")
     print(f"ratio ledger / plain                 : {ledger / plain:>10.2f}")
+    if judged is not None:
+        print(f"  alerts current too (judged alongside): {judged:>8,.0f} events/s")
     print(f"Ledger.submit alone, no Kafka (SQLite): {ceiling:>9,.0f} events/s")
     print(f"ledger totals: {totals.as_dict()}")
     met = ledger >= 10_000 and ledger >= 0.6 * plain
