@@ -67,41 +67,26 @@ def provider_totals(document: ReportDocument) -> list[dict[str, Any]]:
     `emergency` is what each law marks as unplanned: Wzd applications under art. 15, Wvggz
     clients given the form under art. 8:11; the Jeugdwet overview has no such figure (`-`).
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for provider_id, p in document.body.providers.items():
-        head = {"provider_id": provider_id}
         if p.wzd.deliver:
             rows += [
-                {
-                    **head,
-                    "law": "wzd",
-                    "form": form,
-                    "clients": c.clients,
-                    "measures": c.measures,
-                    "applications": c.applications,
-                    "emergency": c.applications_unplanned,
-                }
+                (provider_id, "wzd", form, c.clients, c.measures, c.applications,
+                 c.applications_unplanned)
                 for form, c in p.wzd.totals.items()
-            ]
+            ]  # fmt: skip
         if p.wvggz.deliver:
-            rows += [{**head, "law": "wvggz", **row} for row in _wvggz_forms(p.wvggz)]
+            rows += [(provider_id, "wvggz", *row) for row in _wvggz_forms(p.wvggz)]
         if p.jeugdwet.deliver:
             rows += [
-                {
-                    **head,
-                    "law": "jeugdwet",
-                    "form": form,
-                    "clients": c.young_people,
-                    "measures": c.measures,
-                    "applications": c.applications,
-                    "emergency": "-",
-                }
+                (provider_id, "jeugdwet", form, c.young_people, c.measures, c.applications, "-")
                 for form, c in p.jeugdwet.totals.items()
             ]
-    return rows
+    return [dict(zip(TOTALS, row, strict=True)) for row in rows]
 
 
-def _wvggz_forms(wvggz: Any) -> list[dict[str, Any]]:
+def _wvggz_forms(wvggz: Any) -> list[tuple[Any, ...]]:
+    """(form, clients, measures, applications, emergency) per form of the client rows."""
     clients: dict[str, set[str]] = {}
     emergency: dict[str, set[str]] = {}
     applications: dict[str, int] = {}
@@ -113,13 +98,7 @@ def _wvggz_forms(wvggz: Any) -> list[dict[str, Any]]:
                 if given.emergency_8_11:
                     emergency.setdefault(form, set()).add(ref)
     return [
-        {
-            "form": form,
-            "clients": len(clients[form]),
-            "measures": "-",
-            "applications": applications[form],
-            "emergency": len(emergency.get(form, ())),
-        }
+        (form, len(clients[form]), "-", applications[form], len(emergency.get(form, ())))
         for form in sorted(clients)
     ]
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.alerts import SCHEMA_ALERT_V1, Alert
 from projections.alert_index import ALERT_COLUMNS
 from projections.measure_views import utc_key
 from projections.retraction_reads import retracted_now
 from store.sql import SqlCursor, SqlRunner
+
+T = TypeVar("T")
 
 STATUS_COLUMNS = (
     "provider_id",
@@ -155,47 +157,8 @@ def alerts(
     An alert resolved after `as_of` is open as of `as_of`, and shown without its resolution:
     that had not happened yet.
     """
-    chunks = alert_chunks(
-        sql, as_of, include_resolved=include_resolved, provider_id=provider_id, rule=rule
-    )
+    chunks = _chunks(sql, as_of, alert_from_row, include_resolved, provider_id, rule, 5000)
     return [alert for chunk in chunks for alert in chunk]
-
-
-def alert_chunks(
-    sql: SqlRunner,
-    as_of: datetime,
-    *,
-    include_resolved: bool = False,
-    provider_id: str | None = None,
-    rule: str | None = None,
-    size: int = 5000,
-) -> Iterator[list[Alert]]:
-    """`alerts`, a chunk of at most `size` at a time, read from one snapshot: a caller that
-    writes each chunk out holds a few thousand alerts in memory, not every one (half a
-    million rows took 2.4 GB at once)."""
-    moment = utc_key(as_of)
-    query, params = _alerts_query(moment, include_resolved, provider_id, rule)
-    with sql.transaction(commit=False) as c:
-        c.execute(query, params)
-        while rows := c.fetchmany(size):
-            yield [alert_from_row(row, moment) for row in rows]
-
-
-def _alerts_query(
-    moment: str, include_resolved: bool, provider_id: str | None, rule: str | None
-) -> tuple[str, list[str]]:
-    query = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts WHERE since_utc <= ?"
-    params: list[str] = [moment]
-    if not include_resolved:
-        query += " AND (resolved_utc IS NULL OR resolved_utc > ?)"
-        params.append(moment)
-    if provider_id is not None:
-        query += " AND provider_id = ?"
-        params.append(provider_id)
-    if rule is not None:
-        query += " AND rule = ?"
-        params.append(rule)
-    return query + " ORDER BY since_utc, rule, alert_id", params
 
 
 def alert_json_chunks(
@@ -207,17 +170,40 @@ def alert_json_chunks(
     rule: str | None = None,
     size: int = 5000,
 ) -> Iterator[list[dict[str, Any]]]:
-    """`alert_chunks` as the published JSON (`Alert.model_dump(mode="json", by_alias=True)`),
-    made from the rows directly: half a million alerts went through pydantic twice each
-    (validated into models, dumped again), most of `alerts --format json`. The rows were
-    written from validated alerts; `tests/test_alert_json_rows.py` holds the two ways equal
-    on drawn alerts."""
+    """`alerts` as the published JSON (`Alert.model_dump(mode="json", by_alias=True)`), at
+    most `size` at a time from one snapshot, made from the rows directly. Half a million
+    alerts held at once took 2.4 GB, and went through pydantic twice each (validated into
+    models, dumped again): most of `alerts --format json`. The rows were written from
+    validated alerts; `tests/test_alert_json_rows.py` holds the two ways equal."""
+    yield from _chunks(sql, as_of, alert_json, include_resolved, provider_id, rule, size)
+
+
+def _chunks(
+    sql: SqlRunner,
+    as_of: datetime,
+    make: Callable[[Any, str], T],
+    include_resolved: bool,
+    provider_id: str | None,
+    rule: str | None,
+    size: int,
+) -> Iterator[list[T]]:
     moment = utc_key(as_of)
-    query, params = _alerts_query(moment, include_resolved, provider_id, rule)
+    query = f"SELECT {', '.join(ALERT_COLUMNS)} FROM view_alerts WHERE since_utc <= ?"
+    params: list[str] = [moment]
+    if not include_resolved:
+        query += " AND (resolved_utc IS NULL OR resolved_utc > ?)"
+        params.append(moment)
+    if provider_id is not None:
+        query += " AND provider_id = ?"
+        params.append(provider_id)
+    if rule is not None:
+        query += " AND rule = ?"
+        params.append(rule)
+    query += " ORDER BY since_utc, rule, alert_id"
     with sql.transaction(commit=False) as c:
         c.execute(query, params)
         while rows := c.fetchmany(size):
-            yield [alert_json(row, moment) for row in rows]
+            yield [make(row, moment) for row in rows]
 
 
 def alert_json(row: Any, moment: str) -> dict[str, Any]:
