@@ -75,6 +75,20 @@ class Consumer:
                 if drained is not None and drained() and time.monotonic() - quiet_since > 2:
                     return
 
+    def wait_for_log(self, event: str, timeout_s: float) -> None:
+        """Block until the process logged `event` (e.g. "consuming": its signal handlers
+        are in place, so a SIGTERM is a requested stop rather than the default kill)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.process.poll() is not None:
+                pytest.fail(f"consumer never logged {event!r} (rc={self.process.poll()})")
+            try:
+                if self.lines.get(timeout=min(remaining, 0.5)).get("event") == event:
+                    return
+            except queue.Empty:
+                continue
+
     def stop(self, sig: signal.Signals, timeout_s: float = 20) -> int:
         self.process.send_signal(sig)
         return self.process.wait(timeout=timeout_s)
@@ -208,6 +222,9 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
         sending.join(timeout=60)
         assert not sending.is_alive(), "producer did not finish"
         started.append(survivor := Consumer(command))
+        # The victims may have committed everything already: wait until this one runs its
+        # loop, or the SIGTERM below could land before its handlers are installed.
+        survivor.wait_for_log("consuming", timeout_s=30)
         wait_for(
             lambda: committed_offsets(topics.bootstrap, "crash", topics.events) == ends,
             40,
