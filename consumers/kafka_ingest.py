@@ -249,10 +249,13 @@ def open_loop(
         stack.callback(producer.close, timeout=10)
         ledger = Ledger(store_url, settings=ledger_settings)
         stack.callback(ledger.close)
-        # Stopped before the ledger closes: its last refresh follows the loop's last commit.
+        # Stopped before the ledger closes, after the chunk it is judging: a stop is prompt.
         stack.enter_context(
             judging_alongside(
-                store_url, ledger_settings or Settings(), enabled=settings.judge_alongside
+                store_url,
+                ledger_settings or Settings(),
+                enabled=settings.judge_alongside,
+                finish=False,
             )
         )
         reader = kafka_client(KafkaConsumer, settings.reader_config(), "DLQ reader")

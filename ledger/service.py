@@ -230,14 +230,19 @@ class Ledger:
         """How many ledger positions the alert index has still to judge (for progress bars)."""
         return max(self.views.position() - self.alert_index.position(), 0)
 
-    def refresh_alerts(self, progress: Callable[[int], None] | None = None) -> int:
+    def refresh_alerts(
+        self,
+        progress: Callable[[int], None] | None = None,
+        until: Callable[[], bool] | None = None,
+    ) -> int:
         """Bring the alert index up to the measure views; return how many measures were judged.
 
         Rule evaluation costs far more than storing an event, so it runs once per measure per
         refresh (after a file, between Kafka batches, before a read), not once per batch.
+        `until`: asked between chunks; True stops the refresh there (what is judged stays).
         """
         with cyclic_gc.paused():
-            return self.alert_index.refresh(self.views.position(), progress)
+            return self.alert_index.refresh(self.views.position(), progress, until)
 
     def rebuild(
         self, progress: Callable[[int], None] | None = None, workers: int | None = None

@@ -144,7 +144,12 @@ class AlertIndexMixin:
     def position(self) -> int:
         return self.max_tracking_id(ALERTS) or 0  # type: ignore[attr-defined]
 
-    def refresh(self, upto: int, progress: Callable[[int], None] | None = None) -> int:
+    def refresh(
+        self,
+        upto: int,
+        progress: Callable[[int], None] | None = None,
+        until: Callable[[], bool] | None = None,
+    ) -> int:
         """Judge every measure the timeline rows up to `upto` touched; return how many.
 
         Each chunk is judged on a read snapshot, holding no lock, and its writes replayed in
@@ -153,7 +158,8 @@ class AlertIndexMixin:
         takes the index's lock (SQLite: the write lock; PostgreSQL: an advisory lock) and
         reads the position again; if another refresher moved it since the snapshot, the
         chunk is judged again from there, so two processes refreshing at once never write
-        judgements over each other's.
+        judgements over each other's. `until` is asked after each chunk: True ends the
+        refresh there, with what it judged so far recorded.
         """
         with self.runner.transaction(commit=False) as c:
             if self.index.judged_by_other_rules(c):
@@ -184,6 +190,8 @@ class AlertIndexMixin:
             judged, seen = judged + count, chunk_seen
             if progress:
                 progress(end - position)
+            if until is not None and until():
+                return judged
 
     def _lock(self, c: SqlCursor) -> None:
         """Serialise refreshes; SQLite's BEGIN IMMEDIATE already did.

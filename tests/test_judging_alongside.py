@@ -207,3 +207,24 @@ def test_a_refresh_overtaken_by_another_judges_again(store_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_a_refresh_asked_to_stop_ends_after_its_chunk(store_url: str) -> None:
+    """`until` is asked between chunks: a judge told to stop records the chunk it judged
+    and leaves the rest to the next refresh, which completes the index."""
+    ledger = Ledger(store_url, settings=Settings())
+    try:
+        ledger.submit(messages(*_stream(30)[:300]))
+        ledger.alert_index.chunk = 100
+        asked: list[int] = []
+
+        def until() -> bool:
+            asked.append(ledger.alert_index.position())
+            return True
+
+        ledger.refresh_alerts(until=until)
+        assert asked == [100] and ledger.alert_index.position() == 100
+        ledger.refresh_alerts()
+        assert ledger.alert_index.position() == ledger.views.position()
+    finally:
+        ledger.close()
