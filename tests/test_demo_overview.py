@@ -8,27 +8,16 @@ the client rows), and compared with what the demo printed.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from cli.demo import DELIVERED_PERIOD, DEMO_CUTOFF
 from domain.report.period import HalfYear
+from tests.test_demo_store import demo
 
 
 def _run(cwd: Path, *argv: str) -> str:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "--log-level", "WARNING", *argv],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = demo(cwd, "--log-level", "WARNING", *argv)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
