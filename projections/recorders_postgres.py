@@ -31,7 +31,18 @@ class MeasureViewsPostgres(ViewRecorderMixin, PostgresTrackingRecorder):
 
 class AlertIndexPostgres(AlertIndexMixin, PostgresTrackingRecorder):
     def _lock(self, c: SqlCursor) -> None:
+        """The index's advisory lock, then the status view's rows as a whole.
+
+        A refresh writes each judged measure's next deadline into `view_status`, which a
+        batch being stored upserts too, row by row in its own order: two such transactions
+        can each hold a row the other wants (PostgreSQL found that deadlock when a judge ran
+        alongside `ingest`). `SHARE ROW EXCLUSIVE` conflicts with a writer's row locks and
+        with itself, so the refresh writes either before a batch touches the view or after
+        it commits; the batch needs nothing the refresh holds, so neither waits on the other
+        in a circle.
+        """
         c.execute("SELECT pg_advisory_xact_lock(?)", [ALERT_INDEX_LOCK])
+        c.execute("LOCK TABLE view_status IN SHARE ROW EXCLUSIVE MODE")
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
